@@ -1,0 +1,85 @@
+/**
+ * The declarative policy language: types only.
+ *
+ * @module
+ */
+
+import type { ClaimName, GitlabIdTokenClaims } from './claims.js'
+
+/** A claim value as it appears in a verified token. */
+export type ClaimValue = GitlabIdTokenClaims[ClaimName]
+
+/**
+ * How one claim is matched. See the package README's table for the exact semantics:
+ *
+ * - `string`: exact (case-insensitive for path claims); also matches a numeric claim equal to it.
+ * - `number`: the claim's decimal string or the equal JSON number (`project_id: 42` matches `"42"`).
+ * - `boolean`: GitLab's `"true"` / `"false"` strings (and JSON booleans).
+ * - `{ glob }`: `*` any run without `/`, `**` any run including `/`, `?` one character without `/`.
+ * - `{ regex }` or a `RegExp`: full match, compiled once.
+ * - a function `(value, claims) => boolean`, called once per element of an array claim.
+ * - an array of matchers: any of them.
+ *
+ * A claim that is absent or `null` never matches. An array claim (`aud`, `groups_direct`) matches
+ * when any element does.
+ */
+export type Matcher =
+  | string
+  | number
+  | boolean
+  | RegExp
+  | { readonly glob: string }
+  | { readonly regex: string; readonly flags?: string }
+  | ((value: unknown, claims: GitlabIdTokenClaims) => boolean)
+  | readonly Matcher[]
+
+/** One allow or deny rule: every `match` entry must hold (AND). */
+export interface Rule {
+  /** Shown in `result.rules` and in denial reasons; defaults to `allow[i]` / `deny[i]`. */
+  readonly name?: string
+  /** Claim name → matcher; all must match. */
+  readonly match: { readonly [K in ClaimName]?: Matcher }
+  /** Grants given when this allow rule matches (ignored on deny rules). */
+  readonly grants?: readonly string[]
+}
+
+/**
+ * A claim policy. Allow rules OR together; any matching deny rule wins.
+ *
+ * Every allow rule must pin a tenant (a project, group, config URI or `sub` prefix) unless
+ * `allowAnyProject` is set: on a shared instance such as gitlab.com anyone can mint a token with
+ * your audience.
+ */
+export interface Policy {
+  readonly allow: readonly Rule[]
+  readonly deny?: readonly Rule[]
+}
+
+/** Why one claim of one rule did not match. */
+export interface ClaimFailure {
+  readonly claim: ClaimName
+  /** A printable description of the matcher (e.g. `"42"`, `glob "platform/**"`, `regex /^v/`). */
+  readonly expected: string
+  /** The claim's value as the token carried it (`undefined` when absent). */
+  readonly actual: unknown
+}
+
+/** The failed claims of one allow rule. */
+export interface RuleReason {
+  /** The rule's name, or `allow[i]`. */
+  readonly rule: string
+  readonly failures: readonly ClaimFailure[]
+}
+
+/** The outcome of evaluating a policy against a claim set. */
+export interface PolicyDecision {
+  readonly allowed: boolean
+  /** Union of the grants of every matching allow rule; empty when denied. */
+  readonly grants: readonly string[]
+  /** Names (or `allow[i]`) of the matching allow rules. */
+  readonly rules: readonly string[]
+  /** The name (or `deny[i]`) of the first matching deny rule, when one matched. */
+  readonly deniedBy?: string
+  /** For every allow rule that did not match, which claims failed. */
+  readonly reasons: readonly RuleReason[]
+}
