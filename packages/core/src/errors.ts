@@ -51,8 +51,16 @@ const SHAPES: { readonly [C in GitlabIdTokenErrorCode]: Shape } = {
     challenge: 'invalid_token',
     description: 'algorithm not allowed',
   },
-  ERR_ISSUER_UNTRUSTED: { status: 401, challenge: 'invalid_token', description: 'untrusted issuer' },
-  ERR_KEY_NOT_FOUND: { status: 401, challenge: 'invalid_token', description: 'unknown signing key' },
+  ERR_ISSUER_UNTRUSTED: {
+    status: 401,
+    challenge: 'invalid_token',
+    description: 'untrusted issuer',
+  },
+  ERR_KEY_NOT_FOUND: {
+    status: 401,
+    challenge: 'invalid_token',
+    description: 'unknown signing key',
+  },
   ERR_SIGNATURE_INVALID: {
     status: 401,
     challenge: 'invalid_token',
@@ -149,7 +157,11 @@ export class GitlabIdTokenError extends Error {
    * @param code - the failing check.
    * @param message - for logs: names the check, never contains the token or claim values.
    */
-  constructor(code: GitlabIdTokenErrorCode, message?: string, options: GitlabIdTokenErrorOptions = {}) {
+  constructor(
+    code: GitlabIdTokenErrorCode,
+    message?: string,
+    options: GitlabIdTokenErrorOptions = {},
+  ) {
     const shape = SHAPES[code]
     super(message ?? shape.description, options.cause === undefined ? {} : { cause: options.cause })
     this.code = code

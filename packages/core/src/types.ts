@@ -79,7 +79,11 @@ export interface VerifierOptions {
   readonly jwks?: JwksOptions
   /** Refuse a second use of the same `jti` while the token is valid. Default: off. */
   readonly replay?: { readonly store: ReplayStore }
-  /** Verified-result cache (size in entries). Default `{ max: 10000 }`; `false` disables it. */
+  /**
+   * Verified-result cache, in entries. Default `{ max: 1000 }`; `false` disables it. Time and
+   * replay checks still run on every use, and an entry is dropped when its key leaves the key set.
+   * Policy function matchers run once per cached token: keep them pure.
+   */
   readonly cache?: false | { readonly max?: number }
   /** The `fetch` used for discovery and key sets. Default `globalThis.fetch`. */
   readonly fetch?: typeof fetch

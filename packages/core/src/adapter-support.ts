@@ -1,0 +1,170 @@
+/**
+ * What the framework adapters share: resolving their options into one verifier, reading the
+ * credential, and checking required grants. Framework-neutral, so each adapter stays a translation.
+ *
+ * @module
+ */
+
+import { extractBearerToken } from './bearer.js'
+import { GitlabIdTokenError } from './errors.js'
+import { loadOptionsFromEnv } from './load-options-from-env.js'
+import type { Verifier, VerifierOptions, VerifyResult } from './types.js'
+import { createVerifier } from './verifier.js'
+
+/** Reuse one already-built verifier (and so one key cache) across routers, apps and adapters. */
+export interface SharedVerifier {
+  readonly verifier: Verifier
+}
+
+/**
+ * Reads the compact token from a framework request. Return `undefined` (or `''`) when there is
+ * none: that is answered like a missing header (`ERR_TOKEN_MISSING`, 401, bare challenge).
+ */
+export type TokenGetter<Req> = (req: Req) => string | undefined | Promise<string | undefined>
+
+/**
+ * What every adapter's `verifyGitlabIdToken(options?)` accepts:
+ *
+ * - the core's {@link VerifierOptions} (a verifier is built once, at construction);
+ * - or `{ verifier }` to share one;
+ * - or neither (`undefined`, `{}`, or only `getToken`): options come from
+ *   `loadOptionsFromEnv(process.env)` at construction, so a missing variable fails at startup.
+ *
+ * Plus `getToken` to read the token from somewhere other than `Authorization: Bearer`.
+ */
+export type AdapterOptions<Req> = (
+  | (VerifierOptions & { readonly verifier?: undefined })
+  | (SharedVerifier & { readonly audience?: undefined })
+  | { readonly verifier?: undefined; readonly audience?: undefined }
+) & { readonly getToken?: TokenGetter<Req> | undefined }
+
+/**
+ * Turns adapter options into one {@link Verifier}: the shared one, one built from the options, or
+ * one built from the environment. Runs at construction, never per request, so configuration
+ * errors (`ERR_INVALID_CONFIG`, naming the option or variable) surface at startup.
+ *
+ * @param options - see {@link AdapterOptions}; adapter-only keys (`getToken`) are ignored here.
+ * @param env - the environment to read when no options are given. Default `process.env`.
+ * @example
+ * ```ts
+ * const verifier = resolveVerifier(options) // throws ERR_INVALID_CONFIG at startup
+ * ```
+ */
+export function resolveVerifier(
+  options?: AdapterOptions<never>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Verifier {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new GitlabIdTokenError('ERR_INVALID_CONFIG', 'options must be an object')
+  }
+  if (options?.verifier !== undefined) {
+    if (options.audience !== undefined) {
+      throw new GitlabIdTokenError(
+        'ERR_INVALID_CONFIG',
+        'pass either { verifier } or verifier options such as "audience", not both',
+      )
+    }
+    if (typeof options.verifier.verify !== 'function') {
+      throw new GitlabIdTokenError(
+        'ERR_INVALID_CONFIG',
+        '"verifier" must come from createVerifier()',
+      )
+    }
+    return options.verifier
+  }
+  if (options?.audience !== undefined) return createVerifier(options)
+  return createVerifier(loadOptionsFromEnv(env))
+}
+
+/**
+ * Builds the one function an adapter calls per request: read the credential, verify it.
+ *
+ * @param options - see {@link AdapterOptions}.
+ * @param readAuthorization - how the framework exposes the `Authorization` header. Pass Node's
+ *   `req.headersDistinct.authorization`: `req.headers.authorization` keeps only the first of
+ *   duplicate headers, which would hide an ambiguous request (RFC 6750 §2: one credential).
+ * @returns `(req) => Promise<VerifyResult>`, rejecting with {@link GitlabIdTokenError}.
+ * @example
+ * ```ts
+ * const verify = createRequestVerifier(options, (req: IncomingMessage) => req.headersDistinct.authorization)
+ * const result = await verify(req)
+ * ```
+ */
+export function createRequestVerifier<Req>(
+  options: AdapterOptions<Req> | undefined,
+  readAuthorization: (req: Req) => string | readonly string[] | undefined,
+): (req: Req) => Promise<VerifyResult> {
+  const verifier = resolveVerifier(options)
+  const getToken = options?.getToken
+  if (getToken !== undefined && typeof getToken !== 'function') {
+    throw new GitlabIdTokenError(
+      'ERR_INVALID_CONFIG',
+      '"getToken" must be a function (req) => token',
+    )
+  }
+  return async (req) => {
+    const token =
+      getToken === undefined ? extractBearerToken(readAuthorization(req)) : await getToken(req)
+    if (token === undefined || token === '') {
+      throw new GitlabIdTokenError('ERR_TOKEN_MISSING', 'getToken() found no token')
+    }
+    return verifier.verify(token)
+  }
+}
+
+/**
+ * Compiles a grant requirement once: the returned check throws `ERR_INSUFFICIENT_SCOPE` (403,
+ * `error="insufficient_scope"`, RFC 6750 §3.1) unless the result carries every grant. The missing
+ * grants go to `error.details` only; the client learns nothing about the policy.
+ *
+ * @param grants - every one is required. An empty list is `ERR_INVALID_CONFIG` (a route guarded
+ *   by nothing is a mistake worth failing at startup).
+ * @example
+ * ```ts
+ * const check = grantCheck(['deploy:production'])
+ * check(result) // throws ERR_INSUFFICIENT_SCOPE
+ * ```
+ */
+export function grantCheck(
+  grants: readonly string[],
+): (result: VerifyResult | null | undefined) => void {
+  if (!Array.isArray(grants) || grants.length === 0) {
+    throw new GitlabIdTokenError('ERR_INVALID_CONFIG', 'requireGrants needs at least one grant')
+  }
+  for (const grant of grants as readonly unknown[]) {
+    if (typeof grant !== 'string' || grant.length === 0) {
+      throw new GitlabIdTokenError('ERR_INVALID_CONFIG', 'grants must be non-empty strings')
+    }
+  }
+  const required: readonly string[] = [...(grants as readonly string[])]
+  return (result) => {
+    if (result === null || result === undefined) {
+      // Reaching a grant check without a verified token means the route skipped verification.
+      throw new GitlabIdTokenError(
+        'ERR_INVALID_CONFIG',
+        'requireGrants ran before verifyGitlabIdToken on this route',
+      )
+    }
+    const missing = required.filter((grant) => !result.grants.includes(grant))
+    if (missing.length > 0) {
+      throw new GitlabIdTokenError('ERR_INSUFFICIENT_SCOPE', 'required grant missing', {
+        details: { required, missing, rules: result.rules },
+      })
+    }
+  }
+}
+
+/**
+ * One-shot form of {@link grantCheck}.
+ *
+ * @example
+ * ```ts
+ * assertGrants(result, ['deploy:staging'])
+ * ```
+ */
+export function assertGrants(
+  result: VerifyResult | null | undefined,
+  grants: readonly string[],
+): void {
+  grantCheck(grants)(result)
+}

@@ -1,0 +1,50 @@
+/**
+ * Reading the bearer credential from an `Authorization` header (RFC 6750 §2.1).
+ *
+ * @module
+ */
+
+import { GitlabIdTokenError } from './errors.js'
+
+// RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token, b64token = 1*( ALPHA / DIGIT / "-" / "." /
+// "_" / "~" / "+" / "/" ) *"=". The scheme is case-insensitive (RFC 7235 §2.1).
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
+const SCHEME = /^([^\s]+)/
+
+/**
+ * Returns the token of a `Bearer` credential, as Node exposes `req.headers.authorization`.
+ *
+ * - No header, an empty one, or another scheme (`Basic …`): `ERR_TOKEN_MISSING` (401 with a bare
+ *   challenge, RFC 6750 §3.1 — the client did not attempt bearer authentication).
+ * - `Bearer` with no token, extra parts, or several `Authorization` headers: `ERR_INVALID_REQUEST`
+ *   (400, `error="invalid_request"`).
+ *
+ * @param value - the header value; an array when a framework kept duplicate headers apart.
+ * @returns the compact token, not yet verified.
+ * @example
+ * ```ts
+ * const token = extractBearerToken(req.headers.authorization)
+ * const result = await verifier.verify(token)
+ * ```
+ */
+export function extractBearerToken(value: string | readonly string[] | undefined): string {
+  if (Array.isArray(value)) {
+    if (value.length > 1) {
+      throw new GitlabIdTokenError('ERR_INVALID_REQUEST', 'several Authorization headers')
+    }
+    return extractBearerToken(value[0] as string | undefined)
+  }
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new GitlabIdTokenError('ERR_TOKEN_MISSING', 'no Authorization header')
+  }
+  const match = BEARER.exec(value)
+  if (match !== null) return match[1] as string
+  const scheme = SCHEME.exec(value)?.[1]
+  if (scheme?.toLowerCase() !== 'bearer') {
+    throw new GitlabIdTokenError(
+      'ERR_TOKEN_MISSING',
+      'Authorization header is not a Bearer credential',
+    )
+  }
+  throw new GitlabIdTokenError('ERR_INVALID_REQUEST', 'malformed Bearer credential')
+}
