@@ -77,22 +77,45 @@ export function resolveVerifier(
 }
 
 /**
+ * The part of Node's `IncomingMessage` the credential is read from (Express's `req`, Fastify's
+ * `request.raw`, Koa's `ctx.req`).
+ */
+export interface NodeRequestLike {
+  readonly headers: { readonly authorization?: string | undefined }
+  /** Every value of every header. Absent on injected requests (Fastify's `inject()`). */
+  readonly headersDistinct?: { readonly authorization?: readonly string[] | undefined }
+}
+
+/**
+ * The `Authorization` header as {@link extractBearerToken} needs it: every value when there are
+ * several. `headers.authorization` alone would hide a duplicate, because Node keeps only the
+ * first one (RFC 6750 §2: a request carries one credential).
+ *
+ * @example
+ * ```ts
+ * const token = extractBearerToken(readAuthorization(req))
+ * ```
+ */
+export function readAuthorization(req: NodeRequestLike): string | readonly string[] | undefined {
+  return req.headersDistinct?.authorization ?? req.headers.authorization
+}
+
+/**
  * Builds the one function an adapter calls per request: read the credential, verify it.
  *
  * @param options - see {@link AdapterOptions}.
- * @param readAuthorization - how the framework exposes the `Authorization` header. Pass Node's
- *   `req.headersDistinct.authorization`: `req.headers.authorization` keeps only the first of
- *   duplicate headers, which would hide an ambiguous request (RFC 6750 §2: one credential).
+ * @param nodeRequest - the framework request's underlying Node request (read only when no
+ *   `getToken` is given).
  * @returns `(req) => Promise<VerifyResult>`, rejecting with {@link GitlabIdTokenError}.
  * @example
  * ```ts
- * const verify = createRequestVerifier(options, (req: IncomingMessage) => req.headersDistinct.authorization)
- * const result = await verify(req)
+ * const verify = createRequestVerifier(options, (request: FastifyRequest) => request.raw)
+ * request.gitlabIdToken = await verify(request)
  * ```
  */
 export function createRequestVerifier<Req>(
   options: AdapterOptions<Req> | undefined,
-  readAuthorization: (req: Req) => string | readonly string[] | undefined,
+  nodeRequest: (req: Req) => NodeRequestLike,
 ): (req: Req) => Promise<VerifyResult> {
   const verifier = resolveVerifier(options)
   const getToken = options?.getToken
@@ -104,7 +127,9 @@ export function createRequestVerifier<Req>(
   }
   return async (req) => {
     const token =
-      getToken === undefined ? extractBearerToken(readAuthorization(req)) : await getToken(req)
+      getToken === undefined
+        ? extractBearerToken(readAuthorization(nodeRequest(req)))
+        : await getToken(req)
     if (token === undefined || token === '') {
       throw new GitlabIdTokenError('ERR_TOKEN_MISSING', 'getToken() found no token')
     }
@@ -128,15 +153,16 @@ export function createRequestVerifier<Req>(
 export function grantCheck(
   grants: readonly string[],
 ): (result: VerifyResult | null | undefined) => void {
-  if (!Array.isArray(grants) || grants.length === 0) {
-    throw new GitlabIdTokenError('ERR_INVALID_CONFIG', 'requireGrants needs at least one grant')
-  }
-  for (const grant of grants as readonly unknown[]) {
+  const required: string[] = []
+  for (const grant of Array.isArray(grants) ? (grants as readonly unknown[]) : []) {
     if (typeof grant !== 'string' || grant.length === 0) {
       throw new GitlabIdTokenError('ERR_INVALID_CONFIG', 'grants must be non-empty strings')
     }
+    required.push(grant)
   }
-  const required: readonly string[] = [...(grants as readonly string[])]
+  if (required.length === 0) {
+    throw new GitlabIdTokenError('ERR_INVALID_CONFIG', 'requireGrants needs at least one grant')
+  }
   return (result) => {
     if (result === null || result === undefined) {
       // Reaching a grant check without a verified token means the route skipped verification.

@@ -12,9 +12,15 @@ export {
   assertGrants,
   createRequestVerifier,
   grantCheck,
+  readAuthorization,
   resolveVerifier,
 } from './adapter-support.js'
-export type { AdapterOptions, SharedVerifier, TokenGetter } from './adapter-support.js'
+export type {
+  AdapterOptions,
+  NodeRequestLike,
+  SharedVerifier,
+  TokenGetter,
+} from './adapter-support.js'
 export { loadOptionsFromEnv } from './load-options-from-env.js'
 export type { EnvOptions } from './load-options-from-env.js'
 export { createMemoryReplayStore } from './replay-store.js'

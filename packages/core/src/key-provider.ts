@@ -170,18 +170,14 @@ export class KeyProvider {
   }
 
   #keyNotFound(): GitlabIdTokenError {
-    return new GitlabIdTokenError(
-      'ERR_KEY_NOT_FOUND',
-      `no key with this kid in the key set of ${this.#config.issuer}`,
-    )
+    return new GitlabIdTokenError('ERR_KEY_NOT_FOUND', 'no key with this kid in the key set')
   }
 
   #unavailable(now: number): GitlabIdTokenError {
     const waitMs = this.#lastAttemptAt + this.#options.cooldownMs - now
-    return new GitlabIdTokenError(
-      'ERR_JWKS_UNAVAILABLE',
-      `key set of ${this.#config.issuer} unavailable`,
-      { cause: this.#lastError, retryAfter: Math.max(1, waitMs / 1000) },
-    )
+    return new GitlabIdTokenError('ERR_JWKS_UNAVAILABLE', 'key set unavailable', {
+      cause: this.#lastError,
+      retryAfter: Math.max(1, waitMs / 1000),
+    })
   }
 }

@@ -1,0 +1,96 @@
+/**
+ * The deploy API as a Fastify service, configured the twelve-factor way: the verifier's audience,
+ * issuer and policy file come from `GITLAB_ID_TOKEN_*` variables (`loadOptionsFromEnv`), the
+ * policy from ../policy.yaml. Same answers as examples/deploy-service.
+ */
+
+import { fileURLToPath } from 'node:url'
+import { GitlabIdTokenError, isGitlabIdTokenError, loadOptionsFromEnv } from '@gitlab-id-token/core'
+import { verifyGitlabIdToken } from '@gitlab-id-token/fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+
+export const DEFAULT_AUDIENCE = 'https://deploy.acme.example'
+export const POLICY_FILE = fileURLToPath(new URL('../policy.yaml', import.meta.url))
+
+type Env = Readonly<Record<string, string | undefined>>
+
+export interface FastifyApiOptions {
+  /** `GITLAB_ID_TOKEN_AUDIENCE`, `GITLAB_ID_TOKEN_ISSUER`, `GITLAB_ID_TOKEN_POLICY` (default ../policy.yaml). */
+  readonly env?: Env
+  /** Fastify's logger option (pino); denial reasons are logged at `warn`. Default `true`. */
+  readonly logger?: FastifyServerOptions['logger']
+}
+
+export async function createApp(options: FastifyApiOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? true })
+  const env = { GITLAB_ID_TOKEN_POLICY: POLICY_FILE, ...(options.env ?? process.env) }
+  // With no options the plugin reads process.env itself; this app passes its own env for tests.
+  await app.register(verifyGitlabIdToken, loadOptionsFromEnv(env))
+
+  app.get('/healthz', { config: { gitlabIdToken: false } }, () => ({ status: 'ok' }))
+
+  app.post<{ Params: { environment: string } }>('/deploy/:environment', async (request, reply) => {
+    const token = request.gitlabIdToken!
+    const { environment } = request.params
+    // The grant comes from a rule that pins `environment`; check the claim too, so the route does
+    // not depend on every future rule doing so.
+    if (
+      !token.grants.includes(`deploy:${environment}`) ||
+      token.claims.environment !== environment
+    ) {
+      throw new GitlabIdTokenError(
+        'ERR_INSUFFICIENT_SCOPE',
+        'no deploy grant for this environment',
+        {
+          details: {
+            environment,
+            jobEnvironment: token.claims.environment ?? null,
+            grants: token.grants,
+          },
+        },
+      )
+    }
+    const { project_path, ref, sha, pipeline_id, job_id } = token.claims
+    request.log.info({
+      event: 'deploy.queued',
+      environment,
+      project_path,
+      ref,
+      pipeline_id,
+      job_id,
+    })
+    return reply
+      .code(202)
+      .send({ status: 'queued', environment, project_path, ref, sha, grants: token.grants })
+  })
+
+  app.setErrorHandler(async (error, request, reply) => {
+    if (!isGitlabIdTokenError(error)) throw error
+    request.log.warn(
+      { event: 'deploy.refused', code: error.code, reason: error.message, details: error.details },
+      'deploy refused',
+    )
+    return reply.code(error.status).headers(error.headers).send(error.toJSON())
+  })
+  return app
+}
+
+/** Starts the API on 127.0.0.1 (`port: 0` picks a free port). */
+export async function start(options: {
+  readonly issuer: string
+  readonly audience?: string
+  readonly port?: number
+  readonly host?: string
+  readonly logger?: FastifyServerOptions['logger']
+}): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const app = await createApp({
+    env: {
+      GITLAB_ID_TOKEN_ISSUER: options.issuer,
+      GITLAB_ID_TOKEN_AUDIENCE: options.audience ?? DEFAULT_AUDIENCE,
+      GITLAB_ID_TOKEN_POLICY: POLICY_FILE,
+    },
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  })
+  const url = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' })
+  return { url, close: () => app.close() }
+}
