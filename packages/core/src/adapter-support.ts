@@ -11,7 +11,14 @@ import { loadOptionsFromEnv } from './load-options-from-env.js'
 import type { Verifier, VerifierOptions, VerifyResult } from './types.js'
 import { createVerifier } from './verifier.js'
 
-/** Reuse one already-built verifier (and so one key cache) across routers, apps and adapters. */
+/**
+ * Reuse one already-built verifier (and so one key cache) across routers, apps and adapters.
+ *
+ * @example
+ * ```ts
+ * const shared: SharedVerifier = { verifier: createVerifier(options) }
+ * ```
+ */
 export interface SharedVerifier {
   readonly verifier: Verifier
 }
@@ -19,6 +26,11 @@ export interface SharedVerifier {
 /**
  * Reads the compact token from a framework request. Return `undefined` (or `''`) when there is
  * none: that is answered like a missing header (`ERR_TOKEN_MISSING`, 401, bare challenge).
+ *
+ * @example
+ * ```ts
+ * const fromHeader: TokenGetter<IncomingMessage> = (req) => req.headers['job-token'] as string | undefined
+ * ```
  */
 export type TokenGetter<Req> = (req: Req) => string | undefined | Promise<string | undefined>
 
@@ -31,6 +43,11 @@ export type TokenGetter<Req> = (req: Req) => string | undefined | Promise<string
  *   `loadOptionsFromEnv(process.env)` at construction, so a missing variable fails at startup.
  *
  * Plus `getToken` to read the token from somewhere other than `Authorization: Bearer`.
+ *
+ * @example
+ * ```ts
+ * verifyGitlabIdToken({ verifier, getToken: (req) => req.headers['x-gitlab-token'] as string })
+ * ```
  */
 export type AdapterOptions<Req> = (
   | (VerifierOptions & { readonly verifier?: undefined })
@@ -79,6 +96,11 @@ export function resolveVerifier(
 /**
  * The part of Node's `IncomingMessage` the credential is read from (Express's `req`, Fastify's
  * `request.raw`, Koa's `ctx.req`).
+ *
+ * @example
+ * ```ts
+ * readAuthorization(ctx.req) // Koa: the underlying Node request
+ * ```
  */
 export interface NodeRequestLike {
   readonly headers: { readonly authorization?: string | undefined }

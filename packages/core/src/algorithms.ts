@@ -58,7 +58,14 @@ const SUPPORTED: ReadonlyMap<string, AlgorithmSpec> = new Map(
   ].map((spec) => [spec.name, spec]),
 )
 
-/** The default and only algorithm GitLab signs ID tokens with (`lib/json_web_token/rsa_token.rb`). */
+/**
+ * The default and only algorithm GitLab signs ID tokens with (`lib/json_web_token/rsa_token.rb`).
+ *
+ * @example
+ * ```ts
+ * createVerifier({ audience, policy, algorithms: [...DEFAULT_ALGORITHMS, 'ES256'] })
+ * ```
+ */
 export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256'])
 
 /**

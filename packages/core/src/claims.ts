@@ -7,7 +7,14 @@
  * @module
  */
 
-/** GitLab sends booleans as the strings `"true"` / `"false"`, and `""` when the value is unknown. */
+/**
+ * GitLab sends booleans as the strings `"true"` / `"false"`, and `""` when the value is unknown.
+ *
+ * @example
+ * ```ts
+ * claims.ref_protected === 'true' // never compare with the boolean true
+ * ```
+ */
 export type GitlabBoolean = 'true' | 'false' | ''
 
 /**
@@ -15,6 +22,13 @@ export type GitlabBoolean = 'true' | 'false' | ''
  * number); booleans are {@link GitlabBoolean} strings; `aud` is a string or an array, as the job's
  * `id_tokens:` entry wrote it. Claims GitLab added in later versions are optional, and several are
  * `null` on some versions.
+ *
+ * @example
+ * ```ts
+ * const { claims } = await verifier.verify(token)
+ * claims.project_id // "42" — a string, as GitLab sends it
+ * claims.ref_protected === 'true'
+ * ```
  */
 export interface GitlabIdTokenClaims {
   readonly iss: string
@@ -76,12 +90,24 @@ export interface GitlabIdTokenClaims {
   readonly ci_config_sha?: string | null
 }
 
-/** A claim name the policy language knows (see {@link CLAIM_NAMES}). */
+/**
+ * A claim name the policy language knows (see {@link CLAIM_NAMES}).
+ *
+ * @example
+ * ```ts
+ * const claim: ClaimName = 'project_id'
+ * ```
+ */
 export type ClaimName = keyof GitlabIdTokenClaims
 
 /**
  * Every claim name a policy may match on: GitLab's ID-token claims (spec §7) plus the registered
  * ones. A rule naming anything else is a configuration error, which catches typos.
+ *
+ * @example
+ * ```ts
+ * CLAIM_NAMES.includes('project_id') // true
+ * ```
  */
 export const CLAIM_NAMES: readonly ClaimName[] = Object.freeze([
   'iss',

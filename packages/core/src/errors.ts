@@ -7,6 +7,11 @@
 /**
  * Every code a {@link GitlabIdTokenError} can carry. Codes are stable across releases: match on them,
  * never on messages.
+ *
+ * @example
+ * ```ts
+ * if (err.code === 'ERR_JWKS_UNAVAILABLE') metrics.increment('gitlab_jwks_down')
+ * ```
  */
 export type GitlabIdTokenErrorCode =
   | 'ERR_TOKEN_MISSING'
@@ -102,10 +107,24 @@ const SHAPES: { readonly [C in GitlabIdTokenErrorCode]: Shape } = {
   ERR_INVALID_CONFIG: { status: 500, challenge: 'none', description: 'server misconfigured' },
 }
 
-/** The realm in every `WWW-Authenticate` challenge (RFC 6750 §3). */
+/**
+ * The realm in every `WWW-Authenticate` challenge (RFC 6750 §3).
+ *
+ * @example
+ * ```ts
+ * err.headers['WWW-Authenticate'] // 'Bearer realm="gitlab-id-token", error="invalid_token", …'
+ * ```
+ */
 export const DEFAULT_REALM = 'gitlab-id-token'
 
-/** Options for {@link GitlabIdTokenError}. */
+/**
+ * Options for {@link GitlabIdTokenError}.
+ *
+ * @example
+ * ```ts
+ * new GitlabIdTokenError('ERR_JWKS_UNAVAILABLE', 'key set unavailable', { cause, retryAfter: 10 })
+ * ```
+ */
 export interface GitlabIdTokenErrorOptions {
   /** The underlying error, chained as the standard `cause`. */
   cause?: unknown

@@ -7,7 +7,14 @@
 import { GitlabIdTokenError } from './errors.js'
 import type { IssuerConfig, JsonWebKeySet } from './types.js'
 
-/** The issuer used when none is configured. */
+/**
+ * The issuer used when none is configured.
+ *
+ * @example
+ * ```ts
+ * createVerifier({ audience, policy, issuer: [DEFAULT_ISSUER, 'https://gitlab.example.com'] })
+ * ```
+ */
 export const DEFAULT_ISSUER = 'https://gitlab.com'
 
 const LOOPBACK_V4 = /^127(?:\.\d{1,3}){3}$/

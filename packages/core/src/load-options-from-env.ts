@@ -13,7 +13,14 @@ import { compilePolicy } from './policy.js'
 import type { Policy } from './policy-types.js'
 import type { VerifierOptions } from './types.js'
 
-/** What {@link loadOptionsFromEnv} returns: spread it into `createVerifier` options. */
+/**
+ * What {@link loadOptionsFromEnv} returns: spread it into `createVerifier` options.
+ *
+ * @example
+ * ```ts
+ * const options: EnvOptions = loadOptionsFromEnv(process.env)
+ * ```
+ */
 export type EnvOptions = Pick<VerifierOptions, 'audience' | 'issuer' | 'policy' | 'allowAnyProject'>
 
 const AUDIENCE = 'GITLAB_ID_TOKEN_AUDIENCE'

@@ -6,7 +6,14 @@
 
 import type { ClaimName, GitlabIdTokenClaims } from './claims.js'
 
-/** A claim value as it appears in a verified token. */
+/**
+ * A claim value as it appears in a verified token.
+ *
+ * @example
+ * ```ts
+ * const value: ClaimValue = claims.runner_id // number | null | undefined
+ * ```
+ */
 export type ClaimValue = GitlabIdTokenClaims[ClaimName]
 
 /**
@@ -22,6 +29,11 @@ export type ClaimValue = GitlabIdTokenClaims[ClaimName]
  *
  * A claim that is absent or `null` never matches. An array claim (`aud`, `groups_direct`) matches
  * when any element does.
+ *
+ * @example
+ * ```ts
+ * const m: Matcher = ['platform', { glob: 'platform/**' }] // a group and its subgroups
+ * ```
  */
 export type Matcher =
   | string
@@ -33,7 +45,14 @@ export type Matcher =
   | ((value: unknown, claims: GitlabIdTokenClaims) => boolean)
   | readonly Matcher[]
 
-/** One allow or deny rule: every `match` entry must hold (AND). */
+/**
+ * One allow or deny rule: every `match` entry must hold (AND).
+ *
+ * @example
+ * ```ts
+ * const rule: Rule = { name: 'staging', match: { namespace_id: '1234', environment: 'staging' }, grants: ['deploy:staging'] }
+ * ```
+ */
 export interface Rule {
   /** Shown in `result.rules` and in denial reasons; defaults to `allow[i]` / `deny[i]`. */
   readonly name?: string
@@ -49,13 +68,28 @@ export interface Rule {
  * Every allow rule must pin a tenant (a project, group, config URI or `sub` prefix) unless
  * `allowAnyProject` is set: on a shared instance such as gitlab.com anyone can mint a token with
  * your audience.
+ *
+ * @example
+ * ```ts
+ * const policy: Policy = {
+ *   allow: [{ name: 'deploy', match: { project_id: '42', ref_protected: true }, grants: ['deploy'] }],
+ *   deny: [{ match: { pipeline_source: 'merge_request_event' } }],
+ * }
+ * ```
  */
 export interface Policy {
   readonly allow: readonly Rule[]
   readonly deny?: readonly Rule[]
 }
 
-/** Why one claim of one rule did not match. */
+/**
+ * Why one claim of one rule did not match.
+ *
+ * @example
+ * ```ts
+ * // { claim: 'ref_protected', expected: 'true', actual: 'false' }
+ * ```
+ */
 export interface ClaimFailure {
   readonly claim: ClaimName
   /** A printable description of the matcher (e.g. `"42"`, `glob "platform/**"`, `regex /^v/`). */
@@ -64,14 +98,28 @@ export interface ClaimFailure {
   readonly actual: unknown
 }
 
-/** The failed claims of one allow rule. */
+/**
+ * The failed claims of one allow rule.
+ *
+ * @example
+ * ```ts
+ * // { rule: 'prod-deploy', failures: [{ claim: 'environment', expected: '"production"', actual: 'staging' }] }
+ * ```
+ */
 export interface RuleReason {
   /** The rule's name, or `allow[i]`. */
   readonly rule: string
   readonly failures: readonly ClaimFailure[]
 }
 
-/** The outcome of evaluating a policy against a claim set. */
+/**
+ * The outcome of evaluating a policy against a claim set.
+ *
+ * @example
+ * ```ts
+ * const { allowed, grants, reasons } = evaluatePolicy(policy, claims)
+ * ```
+ */
 export interface PolicyDecision {
   readonly allowed: boolean
   /** Union of the grants of every matching allow rule; empty when denied. */

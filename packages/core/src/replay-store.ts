@@ -8,7 +8,14 @@ import { LRUCache } from 'lru-cache'
 import { GitlabIdTokenError } from './errors.js'
 import type { ReplayStore } from './types.js'
 
-/** Options of {@link createMemoryReplayStore}. */
+/**
+ * Options of {@link createMemoryReplayStore}.
+ *
+ * @example
+ * ```ts
+ * createMemoryReplayStore({ max: 50_000 })
+ * ```
+ */
 export interface MemoryReplayStoreOptions {
   /** Most token IDs remembered at once. Default 100000. */
   readonly max?: number

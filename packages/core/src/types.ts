@@ -7,7 +7,14 @@
 import type { GitlabIdTokenClaims } from './claims.js'
 import type { Policy } from './policy-types.js'
 
-/** A JSON Web Key as published in a key set (RFC 7517). */
+/**
+ * A JSON Web Key as published in a key set (RFC 7517).
+ *
+ * @example
+ * ```ts
+ * const key: JsonWebKey = { kty: 'RSA', kid: '4i3sFE7…', n: '…', e: 'AQAB', use: 'sig', alg: 'RS256' }
+ * ```
+ */
 export interface JsonWebKey {
   readonly kty: string
   readonly kid?: string
@@ -16,7 +23,14 @@ export interface JsonWebKey {
   readonly [member: string]: unknown
 }
 
-/** A JSON Web Key Set document (RFC 7517 §5). */
+/**
+ * A JSON Web Key Set document (RFC 7517 §5).
+ *
+ * @example
+ * ```ts
+ * const pinned: JsonWebKeySet = JSON.parse(readFileSync('gitlab-jwks.json', 'utf8'))
+ * ```
+ */
 export interface JsonWebKeySet {
   readonly keys: readonly JsonWebKey[]
 }
@@ -29,6 +43,19 @@ export interface JsonWebKeySet {
  * - `jwksUri`: fetch keys from there directly (instances using GitLab's
  *   `ci_id_tokens.issuer_url` override, whose discovery document names another issuer).
  * - `jwks`: a static key set, never fetched (air-gapped instances).
+ *
+ * @example
+ * ```ts
+ * createVerifier({
+ *   audience: 'https://deploy.example.com',
+ *   issuer: [
+ *     'https://gitlab.com',
+ *     { issuer: 'https://oidc.example.com', jwksUri: 'https://gitlab.example.com/oauth/discovery/keys' },
+ *     { issuer: 'https://gitlab.airgap.example', jwks: { keys: [pinnedKey] } },
+ *   ],
+ *   policy,
+ * })
+ * ```
  */
 export interface IssuerConfig {
   /** Compared with `iss` exactly, e.g. `https://gitlab.example.com` (no trailing slash fuzz). */
@@ -37,7 +64,14 @@ export interface IssuerConfig {
   readonly jwks?: JsonWebKeySet
 }
 
-/** Key-set cache and fetch settings. All durations are in seconds. */
+/**
+ * Key-set cache and fetch settings. All durations are in seconds.
+ *
+ * @example
+ * ```ts
+ * createVerifier({ audience, policy, jwks: { cacheMaxAge: 300, cooldown: 10, timeout: 2 } })
+ * ```
+ */
 export interface JwksOptions {
   /** How long a fetched key set is fresh; after that it is refreshed in the background. Default 600. */
   readonly cacheMaxAge?: number
@@ -52,12 +86,33 @@ export interface JwksOptions {
 /**
  * Remembers token IDs to refuse a second use. `remember` returns `true` the first time a key is
  * seen and `false` afterwards; the key may be forgotten after `expiresAtMs`.
+ *
+ * @example
+ * ```ts
+ * // Shared across processes: SET NX with an expiry is exactly "true the first time".
+ * const store: ReplayStore = {
+ *   async remember(key, expiresAtMs) {
+ *     return (await redis.set(key, '1', { NX: true, PXAT: expiresAtMs })) === 'OK'
+ *   },
+ * }
+ * ```
  */
 export interface ReplayStore {
   remember(key: string, expiresAtMs: number): boolean | Promise<boolean>
 }
 
-/** Options of {@link createVerifier}. All durations are in seconds unless named otherwise. */
+/**
+ * Options of {@link createVerifier}. All durations are in seconds unless named otherwise.
+ *
+ * @example
+ * ```ts
+ * const options: VerifierOptions = {
+ *   audience: 'https://deploy.example.com',
+ *   policy: { allow: [{ match: { project_id: '42', ref_protected: true }, grants: ['deploy'] }] },
+ *   maxTokenAge: 3600,
+ * }
+ * ```
+ */
 export interface VerifierOptions {
   /** Required. The audience(s) this service accepts; `aud` must contain one of them. */
   readonly audience: string | readonly string[]
@@ -91,7 +146,16 @@ export interface VerifierOptions {
   readonly now?: () => number
 }
 
-/** What {@link Verifier.verify} resolves to. */
+/**
+ * What {@link Verifier.verify} resolves to. Frozen.
+ *
+ * @example
+ * ```ts
+ * const { claims, grants, rules } = await verifier.verify(token)
+ * log.info({ project: claims.project_path, job: claims.job_id, rules }, 'deploy accepted')
+ * if (!grants.includes('deploy:prod')) throw new GitlabIdTokenError('ERR_INSUFFICIENT_SCOPE')
+ * ```
+ */
 export interface VerifyResult {
   /** The claims exactly as GitLab sent them (frozen). */
   readonly claims: GitlabIdTokenClaims
@@ -105,7 +169,15 @@ export interface VerifyResult {
   readonly expiresAt: Date
 }
 
-/** A configured verifier; create one per service and share it (it owns the key cache). */
+/**
+ * A configured verifier; create one per service and share it (it owns the key cache).
+ *
+ * @example
+ * ```ts
+ * const verifier = createVerifier(options)
+ * app.use(verifyGitlabIdToken({ verifier })) // share one key cache across apps and routers
+ * ```
+ */
 export interface Verifier {
   /** Verifies a compact JWS and evaluates the policy; throws {@link GitlabIdTokenError}. */
   verify(token: unknown): Promise<VerifyResult>
