@@ -65,10 +65,13 @@ export function decodeToken(token: unknown, maxLength: number): DecodedToken {
   }
   const header = decodeJsonObject(token.slice(0, first), 'header')
   const payload = decodeJsonObject(token.slice(first + 1, second), 'payload')
-  return {
-    header,
-    payload,
-    signingInput: token.slice(0, second),
-    signature: decodeSegment(token.slice(second + 1), 'signature'),
+  const encodedSignature = token.slice(second + 1)
+  const signature = decodeSegment(encodedSignature, 'signature')
+  // The last base64url character can carry unused bits that the decoder ignores, so one signature
+  // has several spellings. Header and payload need no such check (the signature covers their exact
+  // text); without it, every valid token would have verifying twins that differ as strings.
+  if (signature.toString('base64url') !== encodedSignature) {
+    throw malformed('signature is not canonical base64url')
   }
+  return { header, payload, signingInput: token.slice(0, second), signature }
 }

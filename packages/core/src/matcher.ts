@@ -169,14 +169,17 @@ function objectMatcher(object: Record<string, unknown>, ci: boolean, at: string)
 
 function regex(source: string, flags: string, ci: boolean, at: string): Part {
   // `g`/`y` make `test()` stateful through `lastIndex`; a policy must answer the same every time.
-  let effective = flags.replace(/[gy]/g, '')
+  // `m` would let ^/$ match at line breaks, so a "full match" could match one line of the value.
+  let effective = flags.replace(/[gmy]/g, '')
   if (ci && !effective.includes('i')) effective += 'i'
   let compiled: RegExp
   try {
     // Validate the source alone: wrapped in a group, `a)|(b` would turn into a valid pattern.
     new RegExp(source, effective)
-    // Lookarounds instead of ^/$: those match at line breaks under the `m` flag, not a full match.
-    compiled = new RegExp(`(?<![\\s\\S])(?:${source})(?![\\s\\S])`, effective)
+    // Anchors, not `(?<![\s\S])…(?![\s\S])` lookarounds: under the `u`/`v` flags V8 lets those
+    // match between the two halves of a surrogate pair, so an empty-matching regex would accept
+    // any value containing an emoji.
+    compiled = new RegExp(`^(?:${source})$`, effective)
   } catch (cause) {
     throw new GitlabIdTokenError(
       'ERR_INVALID_CONFIG',

@@ -69,3 +69,17 @@ describe('decodeToken', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 })
+
+describe('decodeToken signature spelling', () => {
+  it('refuses a signature whose unused trailing bits are set (one signature, one spelling)', () => {
+    // 'c2ln' is canonical; in 'c2lo' the last character differs only in bits the decoder drops.
+    const twin = 'AAB'
+    expect(Buffer.from(twin, 'base64url').toString('base64url')).not.toBe(twin)
+    expect(() => decodeToken(`${HEADER}.${PAYLOAD}.${twin}`, 32_768)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_TOKEN_MALFORMED',
+        message: 'signature is not canonical base64url',
+      }),
+    )
+  })
+})

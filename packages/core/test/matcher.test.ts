@@ -140,6 +140,13 @@ describe('regex matchers', () => {
     expect(test({ regex: 'platform/.+' }, 'project_path', 'PLATFORM/x')).toBe(true)
   })
 
+  it('match the whole value under the u and v flags, even around surrogate pairs', () => {
+    expect(test({ regex: '(main|release-\\d+)?', flags: 'u' }, 'ref', 'feature-😀')).toBe(false)
+    expect(test({ regex: '(main|release-\\d+)?', flags: 'v' }, 'ref', '😀')).toBe(false)
+    expect(test({ regex: '(main|release-\\d+)?', flags: 'u' }, 'ref', 'release-7')).toBe(true)
+    expect(test({ regex: '.', flags: 'u' }, 'ref', '😀')).toBe(true)
+  })
+
   it('give the same answer on every call despite g or y', () => {
     for (const m of [/main/g, /main/y, { regex: 'main', flags: 'gy' }]) {
       const { test: t } = compileMatcher(m, 'ref')

@@ -176,11 +176,19 @@ export async function writePlan(res: ServerResponse, plan: ResponsePlan): Promis
     res.end(plan.body)
     return
   }
-  for (let offset = 0; offset < plan.body.length; offset += CHUNK) {
-    if (res.destroyed) return
-    if (!res.write(plan.body.subarray(offset, offset + CHUNK))) {
-      await Promise.race([once(res, 'drain'), once(res, 'close')])
+  // One abort signal for every wait: a listener per chunk would pile up on a 10 MB body.
+  const closed = new AbortController()
+  res.once('close', () => closed.abort())
+  try {
+    for (let offset = 0; offset < plan.body.length; offset += CHUNK) {
+      if (res.destroyed) return
+      if (!res.write(plan.body.subarray(offset, offset + CHUNK))) {
+        await once(res, 'drain', { signal: closed.signal })
+      }
     }
+  } catch (error) {
+    if (!closed.signal.aborted) throw error
+    return
   }
   if (!res.destroyed) res.end()
 }
