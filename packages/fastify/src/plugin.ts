@@ -41,17 +41,26 @@ export type VerifyGitlabIdTokenOptions = AdapterOptions<FastifyRequest>
 const plugin: FastifyPluginAsync<VerifyGitlabIdTokenOptions> = async (app, options) => {
   const verify = createRequestVerifier(options, (request: FastifyRequest) => request.raw)
   app.decorateRequest('gitlabIdToken', null)
-  // Validate each route's grant list when the route is declared, so a typo fails at startup.
+  // Compile each route's grant check when the route is declared: a typo fails at startup, and a
+  // request pays only for the check itself.
+  const checks = new WeakMap<object, ReturnType<typeof grantCheck>>()
+  const checkFor = (config: object, grants: readonly string[]): ReturnType<typeof grantCheck> => {
+    let check = checks.get(config)
+    if (check === undefined) checks.set(config, (check = grantCheck(grants)))
+    return check
+  }
   app.addHook('onRoute', (route) => {
     const config = route.config?.gitlabIdToken
-    if (config && config.requireGrants !== undefined) grantCheck(config.requireGrants)
+    if (config && config.requireGrants !== undefined) checkFor(config, config.requireGrants)
   })
   // onRequest: the token is a header, so refuse before the body is read or parsed.
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config.gitlabIdToken
     if (config === false) return
     request.gitlabIdToken = await verify(request)
-    if (config?.requireGrants !== undefined) grantCheck(config.requireGrants)(request.gitlabIdToken)
+    if (config?.requireGrants !== undefined) {
+      checkFor(config, config.requireGrants)(request.gitlabIdToken)
+    }
   })
 }
 
