@@ -48,17 +48,36 @@ export interface ContractApp {
   close(): Promise<void>
 }
 
-export type MakeHarness = (options: ContractOptions) => Promise<ContractApp>
+/**
+ * How a harness may deviate from the contract app; the contract itself uses none of these (the
+ * security suites in test/security do).
+ */
+export interface HarnessOptions {
+  /**
+   * Read the token from `?access_token=` through the adapter's `getToken` (the opt-in) instead of
+   * the `Authorization` header.
+   */
+  readonly queryToken?: boolean
+  /** Node's header limit for the app's server (Node's default: 16 KiB). */
+  readonly maxHeaderSize?: number
+}
+
+export type MakeHarness = (
+  options: ContractOptions,
+  harness?: HarnessOptions,
+) => Promise<ContractApp>
 
 /**
- * The `/whoami` body. Its parameter type is what proves, at compile time, that each framework's
- * request property is a typed `VerifyResult` (no casts in the harnesses).
+ * The `/whoami` body: enough for tests to see which claim values the policy saw. Its parameter
+ * type is what proves, at compile time, that each framework's request property is a typed
+ * `VerifyResult` (no casts in the harnesses).
  */
 export function describeResult(result: VerifyResult | null | undefined): object {
   if (!result) return { result: null }
   return {
     project_path: result.claims.project_path,
     project_id: result.claims.project_id,
+    job_project_id: result.claims.job_project_id,
     ref_protected: result.claims.ref_protected,
     runner_id: result.claims.runner_id,
     grants: result.grants,
@@ -68,7 +87,10 @@ export function describeResult(result: VerifyResult | null | undefined): object 
   }
 }
 
-/** The documented JSON rendering of an error; anything else is an opaque 500. */
+/**
+ * The documented JSON rendering of an error; anything else is an opaque 500 whose `code` no
+ * adapter error has, so a suite comparing codes reports it rather than matching it.
+ */
 export function renderError(error: unknown): {
   status: number
   headers: Readonly<Record<string, string>>
@@ -77,7 +99,7 @@ export function renderError(error: unknown): {
   if (isGitlabIdTokenError(error)) {
     return { status: error.status, headers: error.headers, body: error.toJSON() }
   }
-  return { status: 500, headers: {}, body: { error: 'server_error' } }
+  return { status: 500, headers: {}, body: { error: 'server_error', code: 'UNEXPECTED' } }
 }
 
 const BARE_CHALLENGE = 'Bearer realm="gitlab-id-token"'

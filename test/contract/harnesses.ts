@@ -1,24 +1,54 @@
 /**
  * One harness per framework for the adapter contract: each builds the contract app (see
  * adapter-contract.ts) in its framework's own idiom, with the documented JSON error rendering.
+ * The security suites build the same apps, with the {@link HarnessOptions} they need.
  */
 
-import { createServer } from 'node:http'
+import { createServer, type RequestListener, type Server } from 'node:http'
+import type { TokenGetter } from '@gitlab-id-token/core'
 import * as expressAdapter from '@gitlab-id-token/express'
 import { verifyGitlabIdToken as fastifyPlugin } from '@gitlab-id-token/fastify'
 import * as koaAdapter from '@gitlab-id-token/koa'
 import type { ErrorRequestHandler } from 'express'
 import type expressFactory from 'express'
-import Fastify from 'fastify'
+import Fastify, { type FastifyRequest } from 'fastify'
 import Koa from 'koa'
-import { describeResult, renderError, type MakeHarness } from './adapter-contract.js'
+import {
+  describeResult,
+  renderError,
+  type ContractOptions,
+  type HarnessOptions,
+  type MakeHarness,
+} from './adapter-contract.js'
 import { listen } from './http.js'
+
+/** The adapter's options: with `getToken` reading `?access_token=` when the harness asks for it. */
+function adapterOptions<Req>(
+  options: ContractOptions,
+  { queryToken }: HarnessOptions,
+  accessTokenParameter: (req: Req) => unknown,
+): ContractOptions & { readonly getToken?: TokenGetter<Req> } {
+  if (queryToken !== true) return options
+  const getToken = (req: Req): string | undefined => {
+    const value = accessTokenParameter(req)
+    return typeof value === 'string' ? value : undefined
+  }
+  return { ...options, getToken }
+}
+
+function nodeServer(listener: RequestListener, { maxHeaderSize }: HarnessOptions): Server {
+  return createServer(maxHeaderSize === undefined ? {} : { maxHeaderSize }, listener)
+}
 
 /** Express 5 or 4 (the same API surface for everything the adapter touches). */
 export function expressHarness(express: typeof expressFactory): MakeHarness {
-  return async (options) => {
+  return async (options, harness = {}) => {
     const app = express()
-    app.use(expressAdapter.verifyGitlabIdToken(options))
+    app.use(
+      expressAdapter.verifyGitlabIdToken(
+        adapterOptions(options, harness, (req: expressFactory.Request) => req.query.access_token),
+      ),
+    )
     app.get('/whoami', (req, res) => {
       res.json(describeResult(req.gitlabIdToken))
     })
@@ -30,13 +60,25 @@ export function expressHarness(express: typeof expressFactory): MakeHarness {
       res.status(status).set(headers).json(body)
     }
     app.use(jsonErrors)
-    return listen(createServer(app))
+    return listen(nodeServer(app, harness))
   }
 }
 
-export const fastifyHarness: MakeHarness = async (options) => {
-  const app = Fastify()
-  await app.register(fastifyPlugin, options)
+export const fastifyHarness: MakeHarness = async (options, harness = {}) => {
+  const { maxHeaderSize } = harness
+  const app = Fastify(
+    maxHeaderSize === undefined
+      ? {}
+      : { serverFactory: (handler) => createServer({ maxHeaderSize }, handler) },
+  )
+  await app.register(
+    fastifyPlugin,
+    adapterOptions(
+      options,
+      harness,
+      (request: FastifyRequest) => (request.query as Record<string, unknown>).access_token,
+    ),
+  )
   app.get('/whoami', async (request) => describeResult(request.gitlabIdToken))
   app.get(
     '/deploy',
@@ -54,7 +96,7 @@ export const fastifyHarness: MakeHarness = async (options) => {
   return { url: `http://127.0.0.1:${port}`, close: () => app.close() }
 }
 
-export const koaHarness: MakeHarness = async (options) => {
+export const koaHarness: MakeHarness = async (options, harness = {}) => {
   const app = new Koa()
   app.use(async (ctx, next) => {
     try {
@@ -66,14 +108,20 @@ export const koaHarness: MakeHarness = async (options) => {
       ctx.body = body
     }
   })
-  const routes = app.use(koaAdapter.verifyGitlabIdToken(options)).use(async (ctx, next) => {
-    if (ctx.path === '/whoami') ctx.body = describeResult(ctx.state.gitlabIdToken)
-    else await next()
-  })
+  const routes = app
+    .use(
+      koaAdapter.verifyGitlabIdToken(
+        adapterOptions(options, harness, (ctx: Koa.ParameterizedContext) => ctx.query.access_token),
+      ),
+    )
+    .use(async (ctx, next) => {
+      if (ctx.path === '/whoami') ctx.body = describeResult(ctx.state.gitlabIdToken)
+      else await next()
+    })
   routes.use(koaAdapter.requireGrants('deploy')).use(async (ctx) => {
     if (ctx.path === '/deploy') ctx.body = { deployed: ctx.state.gitlabIdToken.claims.project_path }
   })
   const handle = app.callback()
   // Koa's handler settles every request itself; the promise only signals completion.
-  return listen(createServer((req, res) => void handle(req, res)))
+  return listen(nodeServer((req, res) => void handle(req, res), harness))
 }

@@ -3,7 +3,12 @@
  * two separate `Authorization` header lines (fetch joins them into one value).
  */
 
-import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http'
+import {
+  request as httpRequest,
+  type Agent,
+  type IncomingHttpHeaders,
+  type Server,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface HttpResponse {
@@ -19,11 +24,17 @@ export interface HttpRequestOptions {
   /** A header repeated in an array is sent as separate header lines. */
   readonly headers?: Readonly<Record<string, string | readonly string[]>>
   readonly body?: string
+  /** Node's default global agent when not given. */
+  readonly agent?: Agent
 }
 
 export function send(url: string, options: HttpRequestOptions = {}): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'GET' }, (res) => {
+    const requestOptions = {
+      method: options.method ?? 'GET',
+      ...(options.agent === undefined ? {} : { agent: options.agent }),
+    }
+    const req = httpRequest(url, requestOptions, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('error', reject)

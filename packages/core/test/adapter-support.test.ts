@@ -9,6 +9,7 @@ import {
 } from '../src/adapter-support.js'
 import type { VerifyResult } from '../src/types.js'
 import { createVerifier } from '../src/verifier.js'
+import { configErrorMatching } from './fixtures.js'
 
 const AUDIENCE = 'https://deploy.example.com'
 const policy = { allow: [{ match: { project_path: 'acme/widget' }, grants: ['deploy', 'read'] }] }
@@ -18,13 +19,6 @@ beforeAll(async () => {
   gitlab = await createMockGitlab()
 })
 afterAll(() => gitlab.close())
-
-const config = (message: RegExp) =>
-  expect.objectContaining({
-    code: 'ERR_INVALID_CONFIG',
-    status: 500,
-    message: expect.stringMatching(message),
-  })
 
 describe('resolveVerifier', () => {
   it('returns a shared verifier as is', () => {
@@ -47,15 +41,19 @@ describe('resolveVerifier', () => {
   })
 
   it('fails at startup, naming the variable, when the environment lacks one', () => {
-    expect(() => resolveVerifier(undefined, {})).toThrow(config(/GITLAB_ID_TOKEN_AUDIENCE/))
+    expect(() => resolveVerifier(undefined, {})).toThrow(
+      configErrorMatching(/GITLAB_ID_TOKEN_AUDIENCE/),
+    )
   })
 
   it('refuses a verifier together with verifier options, and a fake verifier', () => {
     const verifier = createVerifier({ audience: AUDIENCE, issuer: gitlab.issuer, policy })
     expect(() => resolveVerifier({ verifier, audience: AUDIENCE } as never)).toThrow(
-      config(/not both/),
+      configErrorMatching(/not both/),
     )
-    expect(() => resolveVerifier({ verifier: {} } as never)).toThrow(config(/createVerifier/))
+    expect(() => resolveVerifier({ verifier: {} } as never)).toThrow(
+      configErrorMatching(/createVerifier/),
+    )
   })
 })
 
@@ -123,7 +121,9 @@ describe('grantCheck', () => {
   })
 
   it('refuses an empty grant list at startup and a check without verification as a 500', () => {
-    expect(() => grantCheck([])).toThrow(config(/at least one grant/))
-    expect(() => grantCheck(['deploy'])(undefined)).toThrow(config(/before verifyGitlabIdToken/))
+    expect(() => grantCheck([])).toThrow(configErrorMatching(/at least one grant/))
+    expect(() => grantCheck(['deploy'])(undefined)).toThrow(
+      configErrorMatching(/before verifyGitlabIdToken/),
+    )
   })
 })

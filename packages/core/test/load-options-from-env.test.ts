@@ -6,6 +6,7 @@ import { GitlabIdTokenError } from '../src/errors.js'
 import { loadOptionsFromEnv } from '../src/load-options-from-env.js'
 import { evaluatePolicy } from '../src/policy.js'
 import type { GitlabIdTokenClaims } from '../src/claims.js'
+import { expectConfigError } from './fixtures.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'gitlab-id-token-env-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -20,16 +21,7 @@ const AUDIENCE = 'https://deploy.example.com'
 const INLINE = '{"allow":[{"match":{"project_id":"42"}}]}'
 
 function configError(env: Record<string, string | undefined>): GitlabIdTokenError {
-  try {
-    loadOptionsFromEnv(env)
-  } catch (err) {
-    expect(err).toBeInstanceOf(GitlabIdTokenError)
-    const error = err as GitlabIdTokenError
-    expect(error.code).toBe('ERR_INVALID_CONFIG')
-    expect(error.status).toBe(500)
-    return error
-  }
-  throw new Error('expected ERR_INVALID_CONFIG')
+  return expectConfigError(() => loadOptionsFromEnv(env))
 }
 
 describe('audience and issuer', () => {

@@ -1,26 +1,13 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { ClaimName, GitlabIdTokenClaims } from '../src/claims.js'
-import { GitlabIdTokenError } from '../src/errors.js'
 import { compileMatcher } from '../src/matcher.js'
 import type { Matcher } from '../src/policy-types.js'
+import { expectConfigError } from './fixtures.js'
 
 const CLAIMS = { project_path: 'platform/deployer' } as unknown as GitlabIdTokenClaims
 
 function test(matcher: Matcher, claim: ClaimName, value: unknown): boolean {
   return compileMatcher(matcher, claim).test(value, CLAIMS)
-}
-
-function configError(fn: () => unknown): GitlabIdTokenError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(GitlabIdTokenError)
-    const error = err as GitlabIdTokenError
-    expect(error.code).toBe('ERR_INVALID_CONFIG')
-    expect(error.status).toBe(500)
-    return error
-  }
-  throw new Error('expected ERR_INVALID_CONFIG')
 }
 
 describe('string matchers', () => {
@@ -80,7 +67,7 @@ describe('number matchers', () => {
 
   it('refuse numbers that cannot be an exact ID', () => {
     for (const n of [Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53 + 2]) {
-      expect(configError(() => compileMatcher(n, 'project_id')).message).toMatch(/project_id/)
+      expect(expectConfigError(() => compileMatcher(n, 'project_id')).message).toMatch(/project_id/)
     }
   })
 })
@@ -159,11 +146,13 @@ describe('regex matchers', () => {
   })
 
   it('reject invalid patterns and flags, with the SyntaxError as cause', () => {
-    const error = configError(() => compileMatcher({ regex: '(' }, 'ref', 'allow[0].match.ref'))
+    const error = expectConfigError(() =>
+      compileMatcher({ regex: '(' }, 'ref', 'allow[0].match.ref'),
+    )
     expect(error.message).toMatch(/allow\[0\]\.match\.ref: invalid regex/)
     expect(error.cause).toBeInstanceOf(SyntaxError)
-    configError(() => compileMatcher({ regex: 'a)|(b' }, 'ref'))
-    configError(() => compileMatcher({ regex: 'a', flags: 'q' }, 'ref'))
+    expectConfigError(() => compileMatcher({ regex: 'a)|(b' }, 'ref'))
+    expectConfigError(() => compileMatcher({ regex: 'a', flags: 'q' }, 'ref'))
   })
 })
 
@@ -214,8 +203,10 @@ describe('arrays', () => {
   })
 
   it('an empty matcher array is a config error', () => {
-    expect(configError(() => compileMatcher([], 'ref')).message).toMatch(/empty matcher array/)
-    configError(() => compileMatcher(['a', []], 'ref'))
+    expect(expectConfigError(() => compileMatcher([], 'ref')).message).toMatch(
+      /empty matcher array/,
+    )
+    expectConfigError(() => compileMatcher(['a', []], 'ref'))
   })
 })
 
@@ -253,11 +244,11 @@ describe('validation', () => {
     Symbol('x'),
     10n,
   ])('rejects %o', (m) => {
-    configError(() => compileMatcher(m as never, 'ref'))
+    expectConfigError(() => compileMatcher(m as never, 'ref'))
   })
 
   it('names the location in the message', () => {
-    const error = configError(() =>
+    const error = expectConfigError(() =>
       compileMatcher({ globb: 'x' } as never, 'ref', 'deny[1].match.ref'),
     )
     expect(error.message).toMatch(/^policy deny\[1\]\.match\.ref: .*keys globb/)

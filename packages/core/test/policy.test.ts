@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it, vi } from 'vitest'
 import { CLAIM_NAMES } from '../src/claims.js'
 import type { GitlabIdTokenClaims } from '../src/claims.js'
-import { GitlabIdTokenError } from '../src/errors.js'
 import { compilePolicy, evaluatePolicy } from '../src/policy.js'
 import type { Matcher, Policy } from '../src/policy-types.js'
+import { expectConfigError } from './fixtures.js'
 
 // A job token as gitlab.com sends it: IDs and booleans as strings, runner_id a number.
 const BASE = {
@@ -45,19 +45,6 @@ function claims(overrides: Record<string, unknown> = {}): GitlabIdTokenClaims {
 function allows(match: Record<string, Matcher>, overrides: Record<string, unknown> = {}): boolean {
   return evaluatePolicy({ allow: [{ match: { project_id: '42', ...match } }] }, claims(overrides))
     .allowed
-}
-
-function configError(fn: () => unknown): GitlabIdTokenError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(GitlabIdTokenError)
-    const error = err as GitlabIdTokenError
-    expect(error.code).toBe('ERR_INVALID_CONFIG')
-    expect(error.status).toBe(500)
-    return error
-  }
-  throw new Error('expected ERR_INVALID_CONFIG')
 }
 
 describe('case rules', () => {
@@ -367,18 +354,18 @@ describe('reasons', () => {
 
 describe('config errors', () => {
   it('allow is required and non-empty', () => {
-    expect(configError(() => evaluatePolicy({ allow: [] }, claims())).message).toMatch(
+    expect(expectConfigError(() => evaluatePolicy({ allow: [] }, claims())).message).toMatch(
       /policy\.allow must be a non-empty array/,
     )
-    configError(() => evaluatePolicy({} as Policy, claims()))
-    configError(() => evaluatePolicy(null as unknown as Policy, claims()))
-    configError(() =>
+    expectConfigError(() => evaluatePolicy({} as Policy, claims()))
+    expectConfigError(() => evaluatePolicy(null as unknown as Policy, claims()))
+    expectConfigError(() =>
       compilePolicy({ allow: [{ match: { project_id: '1' } }], deny: {} } as unknown as Policy),
     )
   })
 
   it('an unknown claim name lists the known ones', () => {
-    const error = configError(() =>
+    const error = expectConfigError(() =>
       compilePolicy({ allow: [{ match: { projct_id: '42' } as never }] }),
     )
     expect(error.message).toMatch(/allow\[0\]\.match: unknown claim "projct_id"/)
@@ -387,16 +374,20 @@ describe('config errors', () => {
 
   it('rejects empty matcher arrays, bad matchers and invalid regexes with their location', () => {
     expect(
-      configError(() => compilePolicy({ allow: [{ match: { project_id: [] } }] })).message,
+      expectConfigError(() => compilePolicy({ allow: [{ match: { project_id: [] } }] })).message,
     ).toMatch(/allow\[0\]\.match\.project_id: an empty matcher array/)
     expect(
-      configError(() =>
+      expectConfigError(() =>
         compilePolicy({ allow: [{ match: { project_id: '1', ref: { regex: '[' } } }] }),
       ).message,
     ).toMatch(/allow\[0\]\.match\.ref: invalid regex/)
-    configError(() => compilePolicy({ allow: [{ match: { project_id: undefined } as never }] }))
-    configError(() => compilePolicy({ allow: [{ match: { project_id: { glob: 42 } } as never }] }))
-    configError(() =>
+    expectConfigError(() =>
+      compilePolicy({ allow: [{ match: { project_id: undefined } as never }] }),
+    )
+    expectConfigError(() =>
+      compilePolicy({ allow: [{ match: { project_id: { glob: 42 } } as never }] }),
+    )
+    expectConfigError(() =>
       compilePolicy({
         allow: [{ match: { project_id: '1' } }],
         deny: [{ match: { ref: {} } as never }],
@@ -416,7 +407,7 @@ describe('config errors', () => {
       { match: { project_id: '1' }, grants: [1] },
       { match: { project_id: '1' }, grant: ['deploy'] },
     ]
-    for (const rule of bad) configError(() => compilePolicy({ allow: [rule as never] }))
+    for (const rule of bad) expectConfigError(() => compilePolicy({ allow: [rule as never] }))
   })
 
   it('rejects unknown policy keys, with a hint for allowAnyProject', () => {
@@ -424,20 +415,22 @@ describe('config errors', () => {
       allow: [{ match: { ref: 'main' } }],
       allowAnyProject: true,
     } as unknown as Policy
-    expect(configError(() => compilePolicy(policy)).message).toMatch(/verifier option/)
-    configError(() =>
+    expect(expectConfigError(() => compilePolicy(policy)).message).toMatch(/verifier option/)
+    expectConfigError(() =>
       compilePolicy({ allow: [{ match: { project_id: '1' } }], alow: [] } as unknown as Policy),
     )
   })
 
   it('rejects a non-boolean allowAnyProject and non-object claims', () => {
-    configError(() =>
+    expectConfigError(() =>
       compilePolicy(
         { allow: [{ match: { project_id: '1' } }] },
         { allowAnyProject: 'yes' as never },
       ),
     )
-    configError(() => evaluatePolicy({ allow: [{ match: { project_id: '1' } }] }, null as never))
+    expectConfigError(() =>
+      evaluatePolicy({ allow: [{ match: { project_id: '1' } }] }, null as never),
+    )
   })
 })
 

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { resolveOptions } from '../src/resolve-options.js'
+import { configErrorMatching } from './fixtures.js'
 
 const policy = { allow: [{ match: { project_id: '42' } }] }
 const base = { audience: 'https://deploy.example.com', policy }
-const config = (message: RegExp) =>
-  expect.objectContaining({
-    code: 'ERR_INVALID_CONFIG',
-    status: 500,
-    message: expect.stringMatching(message),
-  })
 
 describe('resolveOptions', () => {
   it('applies the documented defaults, durations converted to milliseconds', () => {
@@ -45,6 +40,6 @@ describe('resolveOptions', () => {
     ['HS256', { ...base, algorithms: ['HS256'] }, /must not contain "HS256"/],
     ['a bare-host issuer', { ...base, issuer: 'gitlab.com' }, /https:\/\//],
   ])('refuses %s', (_name, options, message) => {
-    expect(() => resolveOptions(options as never)).toThrow(config(message))
+    expect(() => resolveOptions(options as never)).toThrow(configErrorMatching(message))
   })
 })

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { ClaimName } from '../src/claims.js'
-import { GitlabIdTokenError } from '../src/errors.js'
+import type { GitlabIdTokenError } from '../src/errors.js'
 import { compilePolicy } from '../src/policy.js'
 import type { Matcher, Rule } from '../src/policy-types.js'
 import { TENANT_PIN_CLAIMS, assertTenantPinned, isTenantPin } from '../src/tenant-pin.js'
+import { expectConfigError } from './fixtures.js'
 
 const ID_CLAIMS = ['project_id', 'namespace_id', 'job_project_id', 'job_namespace_id'] as const
 const PATH_CLAIMS = [
@@ -14,16 +15,7 @@ const PATH_CLAIMS = [
 ] as const
 
 function refused(rule: Rule): GitlabIdTokenError {
-  try {
-    assertTenantPinned(rule, 'allow[0]')
-  } catch (err) {
-    expect(err).toBeInstanceOf(GitlabIdTokenError)
-    const error = err as GitlabIdTokenError
-    expect(error.code).toBe('ERR_INVALID_CONFIG')
-    expect(error.status).toBe(500)
-    return error
-  }
-  throw new Error('expected ERR_INVALID_CONFIG')
+  return expectConfigError(() => assertTenantPinned(rule, 'allow[0]'))
 }
 
 describe('isTenantPin', () => {

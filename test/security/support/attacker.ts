@@ -5,7 +5,7 @@
  */
 
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listen } from '../../contract/http.js'
 
 export interface AttackerServer {
   readonly url: string
@@ -22,21 +22,13 @@ export async function startAttackerServer(body: object = { keys: [] }): Promise<
     paths.push(req.url ?? '')
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const { url, close } = await listen(server)
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     get requests() {
       return paths.length
     },
     paths,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close,
   }
 }
