@@ -71,12 +71,12 @@ function verifySignature(
   throw new GitlabIdTokenError('ERR_SIGNATURE_INVALID', 'signature verification failed')
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const member of Object.values(value)) deepFreeze(member)
-    Object.freeze(value)
+function deepFreeze<T extends object>(value: T): T {
+  for (const key in value) {
+    const member: unknown = value[key]
+    if (typeof member === 'object' && member !== null) deepFreeze(member)
   }
-  return value
+  return Object.freeze(value)
 }
 
 /**
