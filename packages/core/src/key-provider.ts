@@ -20,6 +20,7 @@ export interface KeyProviderOptions {
   readonly cooldownMs: number
   readonly timeoutMs: number
   readonly maxStaleMs: number
+  readonly onFetchError?: ((error: Error, issuer: string) => void) | undefined
 }
 
 /**
@@ -110,12 +111,24 @@ export class KeyProvider {
         },
         (error: unknown) => {
           this.#lastError = error
+          this.#report(error)
         },
       )
       .finally(() => {
         this.#pending = undefined
       })
     return this.#pending
+  }
+
+  #report(error: unknown): void {
+    try {
+      this.#options.onFetchError?.(
+        error instanceof Error ? error : new Error(String(error)),
+        this.#config.issuer,
+      )
+    } catch {
+      // An alerting hook must never turn a served request into a failed one.
+    }
   }
 
   #afterRefresh(kid: string): readonly KeyEntry[] {

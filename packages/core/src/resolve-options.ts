@@ -21,6 +21,7 @@ export interface ResolvedOptions {
   readonly cooldownMs: number
   readonly timeoutMs: number
   readonly maxStaleMs: number
+  readonly onFetchError: ((error: Error, issuer: string) => void) | undefined
   readonly resultCacheMax: number
   readonly fetch: typeof fetch
   readonly now: () => number
@@ -35,6 +36,12 @@ function seconds(value: number | undefined, name: string, fallback: number): num
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw invalid(`"${name}" must be a non-negative number of seconds`)
   }
+  return value
+}
+
+function callback<T>(value: T | undefined, name: string): T | undefined {
+  if (value !== undefined && typeof value !== 'function')
+    throw invalid(`"${name}" must be a function`)
   return value
 }
 
@@ -86,6 +93,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     cooldownMs: seconds(jwks.cooldown, 'jwks.cooldown', 30) * 1000,
     timeoutMs: seconds(jwks.timeout, 'jwks.timeout', 5) * 1000,
     maxStaleMs: seconds(jwks.maxStale, 'jwks.maxStale', 86_400) * 1000,
+    onFetchError: callback(jwks.onFetchError, 'jwks.onFetchError'),
     resultCacheMax,
     fetch: fetchImpl,
     now,

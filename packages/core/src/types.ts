@@ -81,6 +81,11 @@ export interface JwksOptions {
   readonly timeout?: number
   /** How long past `cacheMaxAge` the last good key set keeps serving while fetches fail. Default 86400. */
   readonly maxStale?: number
+  /**
+   * Called when a discovery or key-set fetch fails, whether or not a stale key set still serves:
+   * the place to alert before `maxStale` runs out. Its own errors are ignored. Default: none.
+   */
+  readonly onFetchError?: (error: Error, issuer: string) => void
 }
 
 /**

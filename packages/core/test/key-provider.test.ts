@@ -145,6 +145,28 @@ describe('KeyProvider', () => {
     expect((error as { headers: Record<string, string> }).headers['Retry-After']).toMatch(/^\d+$/)
   })
 
+  it('tells onFetchError about every failed fetch, also while stale keys still serve', async () => {
+    const seen: [string, string][] = []
+    const keys = provider(
+      {},
+      {
+        onFetchError: (error, issuer) => {
+          seen.push([error.message, issuer])
+          throw new Error('a broken alerting hook')
+        },
+      },
+    )
+    const kid = currentKid()
+    await keys.resolve(kid)
+    gitlab.setKeySetResponse('error')
+    clock += 601_000
+    expect(Array.isArray(keys.resolve(kid))).toBe(true)
+    await expect.poll(() => seen.length).toBe(1)
+    expect(seen[0]?.[0]).toMatch(/HTTP 500/)
+    expect(seen[0]?.[1]).toBe(gitlab.issuer)
+    expect(Array.isArray(keys.resolve(kid))).toBe(true)
+  })
+
   it('answers 503 with Retry-After when the first fetch fails, backs off, and recovers', async () => {
     const keys = provider()
     const kid = currentKid()

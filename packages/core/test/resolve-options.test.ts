@@ -36,6 +36,11 @@ describe('resolveOptions', () => {
     ['a negative clockTolerance', { ...base, clockTolerance: -1 }, /clockTolerance/],
     ['a non-numeric cooldown', { ...base, jwks: { cooldown: '30' } }, /jwks.cooldown/],
     ['an infinite maxStale', { ...base, jwks: { maxStale: Infinity } }, /jwks.maxStale/],
+    [
+      'a non-function onFetchError',
+      { ...base, jwks: { onFetchError: 'log' } },
+      /jwks.onFetchError/,
+    ],
     ['a zero maxTokenLength', { ...base, maxTokenLength: 0 }, /maxTokenLength/],
     ['HS256', { ...base, algorithms: ['HS256'] }, /must not contain "HS256"/],
     ['a bare-host issuer', { ...base, issuer: 'gitlab.com' }, /https:\/\//],
