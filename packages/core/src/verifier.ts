@@ -128,6 +128,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
       ? new LRUCache<string, Verified>({ max: settings.resultCacheMax })
       : undefined
   const replay = options.replay?.store
+  if (options.replay !== undefined && typeof replay?.remember !== 'function') {
+    throw new GitlabIdTokenError(
+      'ERR_INVALID_CONFIG',
+      '"replay.store" must have remember(key, expiresAtMs), e.g. createMemoryReplayStore()',
+    )
+  }
   const { now, clockTolerance } = settings
 
   function admit(verified: Verified): VerifyResult | Promise<VerifyResult> {

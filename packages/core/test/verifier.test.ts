@@ -280,6 +280,12 @@ describe('the verified-result cache', () => {
 })
 
 describe('configuration', () => {
+  it('refuses a replay store without remember()', () => {
+    expect(() =>
+      createVerifier({ audience: AUDIENCE, policy, replay: { store: {} as never } }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG', status: 500 }))
+  })
+
   it('requires a policy and refuses one that pins no tenant', () => {
     expect(() => createVerifier({ audience: AUDIENCE } as never)).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_CONFIG', status: 500 }),
