@@ -9,8 +9,8 @@ import type { Server } from 'node:http'
 import { createRequire } from 'node:module'
 import { PATH } from '../http-variants.js'
 import type { HttpVariant, ServerConfig } from '../http-variants.js'
-import { challengeFor, fetchKeys, verifyAuthorization } from '../rawcrypto.js'
-import { benchPolicy } from './policy.js'
+import { challengeFor, verifyAuthorization } from '../rawcrypto.js'
+import { oursOptions, rawCryptoConfig } from './policy.js'
 
 // express ships no types and @types/express is not a bench dependency: load it untyped.
 const require = createRequire(import.meta.url)
@@ -39,24 +39,12 @@ export async function buildExpress(variant: HttpVariant, cfg: ServerConfig): Pro
       break
     case 'ours': {
       const { verifyGitlabIdToken } = await import('@gitlab-id-token/express')
-      app.use(
-        verifyGitlabIdToken({
-          audience: cfg.audience,
-          issuer: cfg.issuer,
-          policy: benchPolicy(cfg),
-          cache: { max: cfg.oursCacheMax },
-        }),
-      )
+      app.use(verifyGitlabIdToken(oursOptions(cfg)))
       app.get(PATH, hello)
       break
     }
     case 'rawcrypto': {
-      const rawCfg = {
-        issuer: cfg.issuer,
-        audience: cfg.audience,
-        projectId: cfg.projectId,
-        keys: await fetchKeys(cfg.jwksUri),
-      }
+      const rawCfg = await rawCryptoConfig(cfg)
       app.use((req: any, res: any, next: () => void) => {
         const outcome = verifyAuthorization(req.headers.authorization, rawCfg)
         if (outcome.ok) {

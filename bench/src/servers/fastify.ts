@@ -8,8 +8,8 @@ import Fastify from 'fastify'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { PATH } from '../http-variants.js'
 import type { HttpVariant, ServerConfig } from '../http-variants.js'
-import { challengeFor, fetchKeys, verifyAuthorization } from '../rawcrypto.js'
-import { benchPolicy } from './policy.js'
+import { challengeFor, verifyAuthorization } from '../rawcrypto.js'
+import { oursOptions, rawCryptoConfig } from './policy.js'
 
 export async function buildFastify(variant: HttpVariant, cfg: ServerConfig): Promise<Server> {
   const app = Fastify({ logger: false })
@@ -18,21 +18,11 @@ export async function buildFastify(variant: HttpVariant, cfg: ServerConfig): Pro
       break
     case 'ours': {
       const { verifyGitlabIdToken } = await import('@gitlab-id-token/fastify')
-      await app.register(verifyGitlabIdToken, {
-        audience: cfg.audience,
-        issuer: cfg.issuer,
-        policy: benchPolicy(cfg),
-        cache: { max: cfg.oursCacheMax },
-      })
+      await app.register(verifyGitlabIdToken, oursOptions(cfg))
       break
     }
     case 'rawcrypto': {
-      const rawCfg = {
-        issuer: cfg.issuer,
-        audience: cfg.audience,
-        projectId: cfg.projectId,
-        keys: await fetchKeys(cfg.jwksUri),
-      }
+      const rawCfg = await rawCryptoConfig(cfg)
       app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
         const outcome = verifyAuthorization(request.headers.authorization, rawCfg)
         if (outcome.ok) {

@@ -4,8 +4,8 @@ import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { createRequire } from 'node:module'
 import type { HttpVariant, ServerConfig } from '../http-variants.js'
-import { challengeFor, fetchKeys, verifyAuthorization } from '../rawcrypto.js'
-import { benchPolicy } from './policy.js'
+import { challengeFor, verifyAuthorization } from '../rawcrypto.js'
+import { oursOptions, rawCryptoConfig } from './policy.js'
 
 // koa's types (@types/koa) are not a bench dependency: load it untyped.
 const require = createRequire(import.meta.url)
@@ -20,23 +20,11 @@ export async function buildKoa(variant: HttpVariant, cfg: ServerConfig): Promise
       break
     case 'ours': {
       const { verifyGitlabIdToken } = await import('@gitlab-id-token/koa')
-      app.use(
-        verifyGitlabIdToken({
-          audience: cfg.audience,
-          issuer: cfg.issuer,
-          policy: benchPolicy(cfg),
-          cache: { max: cfg.oursCacheMax },
-        }),
-      )
+      app.use(verifyGitlabIdToken(oursOptions(cfg)))
       break
     }
     case 'rawcrypto': {
-      const rawCfg = {
-        issuer: cfg.issuer,
-        audience: cfg.audience,
-        projectId: cfg.projectId,
-        keys: await fetchKeys(cfg.jwksUri),
-      }
+      const rawCfg = await rawCryptoConfig(cfg)
       app.use((ctx: any, next: () => Promise<void>) => {
         const outcome = verifyAuthorization(ctx.headers.authorization, rawCfg)
         if (outcome.ok) {
