@@ -12,6 +12,9 @@ export default defineConfig({
       '@gitlab-id-token/express': pkg('express'),
       '@gitlab-id-token/fastify': pkg('fastify'),
       '@gitlab-id-token/koa': pkg('koa'),
+      '@gitlab-id-token/gateway': pkg('gateway'),
+      '@gitlab-id-token/redis': pkg('redis'),
+      '@gitlab-id-token/cli': pkg('cli'),
     },
   },
   test: {

@@ -30,7 +30,11 @@ export type GitlabIdTokenErrorCode =
   | 'ERR_POLICY_DENIED'
   | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_JWKS_UNAVAILABLE'
+  | 'ERR_REPLAY_UNAVAILABLE'
   | 'ERR_INVALID_CONFIG'
+  | 'ERR_ROUTE_NOT_FOUND'
+  | 'ERR_GATEWAY_MISCONFIGURED'
+  | 'ERR_ASSERTION_INVALID'
 
 type Challenge = 'none' | 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
@@ -104,7 +108,25 @@ const SHAPES: { readonly [C in GitlabIdTokenErrorCode]: Shape } = {
     challenge: 'none',
     description: 'signing keys unavailable',
   },
+  // A full, slow or failing replay store is the server's condition, never the caller's fault.
+  ERR_REPLAY_UNAVAILABLE: {
+    status: 503,
+    challenge: 'none',
+    description: 'replay protection unavailable',
+  },
   ERR_INVALID_CONFIG: { status: 500, challenge: 'none', description: 'server misconfigured' },
+  // The gateway has no "allow unmatched": a request no route claims is refused.
+  ERR_ROUTE_NOT_FOUND: { status: 403, challenge: 'none', description: 'no route for this request' },
+  ERR_GATEWAY_MISCONFIGURED: {
+    status: 500,
+    challenge: 'none',
+    description: 'gateway misconfigured',
+  },
+  ERR_ASSERTION_INVALID: {
+    status: 401,
+    challenge: 'invalid_token',
+    description: 'invalid gateway assertion',
+  },
 }
 
 /**

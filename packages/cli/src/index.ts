@@ -1,0 +1,7 @@
+/**
+ * `@gitlab-id-token/cli`.
+ *
+ * @module
+ */
+
+export {}
