@@ -11,6 +11,8 @@ export default tseslint.config(
       'bench/results/**',
       '**/*.js',
       '**/*.cjs',
+      '**/*.mjs',
+      'tools/release/smoke/**',
     ],
   },
   js.configs.recommended,
@@ -30,7 +32,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**', 'test/**', 'bench/**', 'examples/**', '**/*.test.ts', '**/*.test-d.ts'],
+    files: [
+      '**/test/**',
+      'test/**',
+      'bench/**',
+      'examples/**',
+      'tools/**',
+      '**/*.test.ts',
+      '**/*.test-d.ts',
+    ],
     rules: {
       'no-console': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -3,10 +3,13 @@ import { defineConfig } from 'vitest/config'
 
 const pkg = (name: string): string =>
   fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url))
+const coreAdapter = fileURLToPath(new URL('./packages/core/src/adapter/index.ts', import.meta.url))
 
 export default defineConfig({
   resolve: {
     alias: {
+      // Before the bare name: an alias matches its name as a prefix, in order.
+      '@gitlab-id-token/core/adapter': coreAdapter,
       '@gitlab-id-token/core': pkg('core'),
       '@gitlab-id-token/testing': pkg('testing'),
       '@gitlab-id-token/express': pkg('express'),

@@ -72,11 +72,17 @@ describe.each(examples)('example %s answers as documented', (_name, startExample
   ) => {
     expect({ status: res.status, body: res.json }).toEqual({
       status,
-      body: { error: expect.any(String), error_description: expect.any(String), code },
+      body: {
+        error: expect.any(String),
+        error_description: expect.any(String),
+        code,
+        request_id: expect.stringMatching(/^[\x21-\x7e]{1,128}$/),
+      },
     })
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="gitlab-id-token"/)
+    // The server's log line (from onDecision) carries the request_id the job received.
     const refusal = logs.find((entry) => entry.event === 'deploy.refused')
-    expect(refusal).toMatchObject({ code })
+    expect(refusal).toMatchObject({ code, status, request_id: res.json.request_id })
     expect(JSON.stringify(logs)).not.toContain(token)
     return refusal
   }
@@ -101,10 +107,12 @@ describe.each(examples)('example %s answers as documented', (_name, startExample
       403,
       'ERR_POLICY_DENIED',
     )
-    expect(refusal?.details).toMatchObject({
+    expect(refusal).toMatchObject({
+      job_id: expect.any(String),
       reasons: expect.arrayContaining([
         {
           rule: 'production-deploy',
+          grants: ['deploy:production'],
           failures: [expect.objectContaining({ claim: 'ref_protected' })],
         },
       ]),

@@ -1,54 +1,45 @@
 /**
- * `pnpm bench`: (a) in-process verifications/s, (b) HTTP req/s, (c) cold start, (d) memory.
- * Prints a markdown report to stdout (progress goes to stderr), writes bench/results/*.json|md,
- * and exits non-zero when a correctness check failed — never because of a number.
+ * `pnpm bench`: the verify, HTTP, start-up/cold-start, memory and extra (gateway, Redis) sections,
+ * each a module of its own. Prints a markdown report to stdout (progress goes to stderr), writes
+ * bench/results/*.json|md, and exits non-zero when a correctness check failed — never because of
+ * a number.
  */
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os'
+import { availableParallelism, arch, cpus, loadavg, platform, release, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { errorMessage } from './child-ipc.js'
+import { runColdStart } from './cold-start/section.js'
+import { runStartup } from './cold-start/startup.js'
+import { loadConfig } from './config.js'
+import { runExtras } from './extras/section.js'
+import {
+  AUDIENCE,
+  PROJECT_ID,
+  claimCount,
+  mintBenchTokens,
+  mintValid,
+  startBenchIssuer,
+} from './fixtures/bench-issuer.js'
+import { cryptoModesSupported } from './fixtures/policy.js'
+import type { VerifierTarget } from './fixtures/policy.js'
+import { errorMessage } from './harness/child-ipc.js'
 import {
   BENCH_DIR,
   installChildCleanup,
   killAllChildren,
-  startChild,
   useCompiledChildren,
-} from './children.js'
-import { compileChildren } from './compile-children.js'
-import { runColdStart } from './cold-start.js'
-import { loadConfig } from './config.js'
-import { runHttpSection } from './http-bench.js'
-import type { ServerConfig } from './http-variants.js'
-import { startIssuerServer } from './issuer-server.js'
-import { log } from './log.js'
-import type { MemoryJob, MemoryResult } from './memory-worker.js'
-import { renderMarkdown } from './report-markdown.js'
-import { computeTargets, httpRows, verifyRows } from './report.js'
-import type { BenchResults } from './report.js'
-import {
-  AUDIENCE,
-  PROJECT_ID,
-  createSigningKey,
-  gitlabClaims,
-  mintToken,
-  tamperPayload,
-  tamperSignature,
-} from './tokens.js'
-import type { VerifyJob, VerifyJobResult } from './verify-worker.js'
+} from './harness/children.js'
+import { compileChildren } from './harness/compile-children.js'
+import { log } from './harness/log.js'
+import { runHttpSection } from './http/section.js'
+import { runMemorySection } from './memory/section.js'
+import { renderMarkdown } from './report/markdown.js'
+import { httpRows, verifyRows } from './report/results.js'
+import type { BenchResults } from './report/results.js'
+import { computeTargets } from './report/targets.js'
+import { writeResults } from './report/write-results.js'
+import { runVerifySection } from './verify/section.js'
 
-/** Replaces the README's results section (between the two markers) with the latest table. */
-function embedInReadme(markdown: string): void {
-  const file = join(BENCH_DIR, 'README.md')
-  if (!existsSync(file)) return
-  const text = readFileSync(file, 'utf8')
-  const begin = '<!-- latest-results:begin -->'
-  const end = '<!-- latest-results:end -->'
-  const a = text.indexOf(begin)
-  const b = text.indexOf(end)
-  if (a < 0 || b < a) return
-  writeFileSync(file, `${text.slice(0, a + begin.length)}\n\n${markdown}\n${text.slice(b)}`)
-}
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 installChildCleanup()
 const config = loadConfig(process.env)
@@ -63,42 +54,26 @@ watchdog.unref()
 
 const failures: string[] = []
 useCompiledChildren(compileChildren(join(BENCH_DIR, 'results', 'tmp-build')))
-const key = createSigningKey()
-const issuer = await startIssuerServer([key.jwk])
+const bench = await startBenchIssuer()
 try {
-  const now = Math.floor(Date.now() / 1000)
-  const pool = Array.from({ length: config.poolSize }, (_, i) =>
-    mintToken(key, gitlabClaims(i, issuer.issuer, now)),
-  )
-  // The repeated token is not in the pool, so the pool's cache behaviour stays independent of it.
-  const single = mintToken(key, gitlabClaims(1_000_000, issuer.issuer, now))
-  const tokens = {
-    pool,
-    single,
-    tamperedSignature: tamperSignature(single),
-    tamperedPayload: tamperPayload(single),
-    otherProject: mintToken(
-      key,
-      gitlabClaims(1_000_001, issuer.issuer, now, { project_id: '1', job_project_id: '1' }),
-    ),
-  }
+  const tokens = mintBenchTokens(bench.gitlab, config.poolSize)
   // Self-test of the harness: the "tampered" token is then valid, so every check that expects a
-  // rejection must fail and the run must exit non-zero.
-  if (process.env.BENCH_FAULT === 'accept-tampered') tokens.tamperedSignature = single
-  log(
-    `${config.quick ? 'quick' : 'default'} run; ${pool.length} tokens of ${single.length} bytes minted; issuer ${issuer.issuer}`,
-  )
-
-  const serverCfg: ServerConfig = {
-    issuer: issuer.issuer,
-    jwksUri: issuer.jwksUri,
+  // refusal must fail and the run must exit non-zero.
+  const tampered =
+    process.env.BENCH_FAULT === 'accept-tampered' ? { tamperedSignature: tokens.single } : {}
+  const t = { ...tokens, ...tampered }
+  const target: VerifierTarget = {
+    issuer: bench.issuer,
+    jwksUri: bench.jwksUri,
     audience: AUDIENCE,
     projectId: PROJECT_ID,
-    oursCacheMax: config.oursCacheMax,
   }
-  const results: Omit<BenchResults, 'durationSeconds' | 'targets' | 'failures'> & {
-    -readonly [K in 'verify' | 'http' | 'coldStart' | 'memory']?: BenchResults[K]
-  } = {
+  const cryptoModes = await cryptoModesSupported(target)
+  log(
+    `${config.quick ? 'quick' : 'default'} run; ${t.pool.length} tokens of ${t.single.length} bytes minted; ` +
+      `issuer ${bench.issuer}; crypto option ${cryptoModes ? 'present' : 'absent'}; ${availableParallelism()} cores`,
+  )
+  const results: Mutable<Omit<BenchResults, 'durationSeconds' | 'targets' | 'failures'>> = {
     startedAt: startedAt.toISOString(),
     quick: config.quick,
     machine: {
@@ -109,13 +84,8 @@ try {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       loadAverage: [loadAtStart, loadAtStart],
     },
-    token: {
-      bytes: single.length,
-      claims: Object.keys(gitlabClaims(0, issuer.issuer, now)).length,
-      alg: 'RS256',
-      keyBits: 2048,
-      pool: pool.length,
-    },
+    token: { bytes: t.single.length, claims: claimCount(t.single), pool: t.pool.length },
+    cryptoModes,
     settings: {
       ...config,
       sections: [...config.sections],
@@ -123,55 +93,43 @@ try {
     },
   }
 
-  if (config.sections.has('a')) {
-    log('(a) in-process verifications/s')
-    const child = startChild('./verify-worker.ts', { name: 'verify', nodeArgs: ['--expose-gc'] })
-    try {
-      const job: VerifyJob = {
-        issuer: issuer.issuer,
-        jwks: { keys: [key.jwk] },
-        publicPem: key.publicPem,
-        audience: AUDIENCE,
-        projectId: PROJECT_ID,
-        ...tokens,
-        ...config.verify,
-      }
-      child.send(job)
-      const budget =
-        60_000 + 20 * (config.verify.warmupMs + config.verify.rounds * config.verify.runMs)
-      const { data } = await child.waitFor<{ type: 'result'; data: VerifyJobResult }>(
-        'result',
-        budget,
-      )
-      failures.push(...data.failures)
-      results.verify = verifyRows(data.cases)
-    } catch (err) {
-      failures.push(`verify: ${errorMessage(err)}`)
-    } finally {
-      await child.stop()
+  if (config.sections.has('verify')) {
+    log('verify: in-process verifications/s')
+    const input = {
+      ...target,
+      jwks: bench.jwks,
+      publicPem: bench.publicPem,
+      cryptoModes,
+      tokens: t,
     }
+    const verify = await runVerifySection(input, config.verify)
+    failures.push(...verify.failures)
+    results.verify = { rows: verifyRows(verify.cases), glob: verify.glob }
   }
 
-  if (config.sections.has('b')) {
-    log('(b) HTTP req/s')
-    const http = await runHttpSection(serverCfg, tokens, config.http)
+  if (config.sections.has('http')) {
+    log('http: req/s')
+    const http = await runHttpSection({ ...target, cryptoModes }, t, config.http)
     failures.push(...http.failures)
-    results.http = {
-      connections: config.http.connections,
-      rows: httpRows(http.rows),
-      probes: http.probes,
-    }
+    results.http = { rows: httpRows(http.rows), probes: http.probes }
   }
 
-  if (config.sections.has('c')) {
-    log('(c) cold start')
-    const extra = Array.from({ length: Math.max(0, config.cold.requests - pool.length) }, (_, i) =>
-      mintToken(key, gitlabClaims(pool.length + i, issuer.issuer, now)),
+  if (config.sections.has('cold-start')) {
+    log('cold start: import time, first verify, concurrent first requests')
+    const startup = await runStartup(
+      target,
+      [mintValid(bench.gitlab), ...t.pool.slice(0, 40)],
+      config.cold.importSamples,
+    )
+    failures.push(...startup.failures)
+    results.startup = startup
+    const extra = Array.from({ length: Math.max(0, config.cold.requests - t.pool.length) }, () =>
+      mintValid(bench.gitlab),
     )
     const cold = await runColdStart(
-      issuer,
-      serverCfg,
-      [...pool, ...extra].slice(0, config.cold.requests),
+      bench.gitlab,
+      { ...target, cryptoModes },
+      [...t.pool, ...extra].slice(0, config.cold.requests),
       config.cold.issuerDelayMs,
       config.cold.references,
     )
@@ -179,63 +137,37 @@ try {
     results.coldStart = cold
   }
 
-  if (config.sections.has('d')) {
-    log('(d) memory')
-    const child = startChild('./memory-worker.ts', {
-      name: 'memory',
-      nodeArgs: ['--expose-gc', '--no-flush-bytecode'],
-    })
-    try {
-      const job: MemoryJob = {
-        privatePem: key.privatePem,
-        tenantBase: issuer.origin,
-        issuer: issuer.issuer,
-        audience: AUDIENCE,
-        projectId: PROJECT_ID,
-        keySets: config.memory.keySets,
-        pool,
-      }
-      child.send(job)
-      results.memory = (
-        await child.waitFor<{ type: 'result'; data: MemoryResult }>('result', 120_000)
-      ).data
-    } catch (err) {
-      failures.push(`memory: ${errorMessage(err)}`)
-    } finally {
-      await child.stop()
-    }
+  if (config.sections.has('memory')) {
+    log('memory: heap per entry, result cache and GC')
+    const mem = await runMemorySection(bench, target, t, config.memory)
+    failures.push(...mem.failures)
+    if (mem.memory) results.memory = mem.memory
+    results.cacheGc = mem.cacheGc
   }
 
+  if (config.sections.has('extras')) {
+    log('extras: gateway and Redis rows')
+    const extras = await runExtras(config.quick)
+    failures.push(...extras.failures)
+    results.extras = extras.rows
+  }
+
+  results.machine = { ...results.machine, loadAverage: [loadAtStart, loadavg()[0] ?? 0] }
   const final: BenchResults = {
     ...results,
-    machine: { ...results.machine, loadAverage: [loadAtStart, loadavg()[0] ?? 0] },
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
     targets: computeTargets(results),
     failures,
   }
   const markdown = renderMarkdown(final)
   process.stdout.write(`${markdown}\n`)
-
-  const dir = join(BENCH_DIR, 'results')
-  mkdirSync(dir, { recursive: true })
-  const json = `${JSON.stringify(final, null, 2)}\n`
-  if (config.quick || config.partial) {
-    // Smoke and narrowed runs never overwrite the kept results (tmp-* is git-ignored).
-    const name = config.quick ? 'tmp-quick' : 'tmp-partial'
-    writeFileSync(join(dir, `${name}.json`), json)
-    writeFileSync(join(dir, `${name}.md`), `${markdown}\n`)
-  } else {
-    writeFileSync(join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`), json)
-    writeFileSync(join(dir, 'latest.json'), json)
-    writeFileSync(join(dir, 'latest.md'), `${markdown}\n`)
-    embedInReadme(markdown)
-  }
+  writeResults(final, markdown, config)
   log(`done in ${final.durationSeconds.toFixed(0)} s; ${failures.length} correctness failure(s)`)
 } catch (err) {
   failures.push(`bench: ${errorMessage(err)}`)
   console.error(err)
 } finally {
-  await issuer.close()
+  await bench.gitlab.close()
   killAllChildren()
 }
 

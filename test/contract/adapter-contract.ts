@@ -8,7 +8,9 @@
  * - `GET /whoami` → 200 `describeResult(result)` (the handler's view of the verified token);
  * - `GET /deploy` → requires the grant `deploy`, then 200 `{ deployed: project_path }`;
  * - errors rendered as JSON with `renderError` (status, headers and `{ error, error_description,
- *   code }`), the pattern the adapter READMEs document.
+ *   code, request_id }`), the pattern the adapter READMEs document;
+ * - every framework request recorded in `requests` before verification, so the suite can check
+ *   that `onDecision` receives the framework's own request object.
  */
 
 import {
@@ -22,6 +24,8 @@ import {
 import { createMockGitlab } from '@gitlab-id-token/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, send, type HttpResponse } from './http.js'
+
+type DecisionEvent = Parameters<NonNullable<VerifierOptions['onDecision']>>[0]
 
 export const CONTRACT_AUDIENCE = 'https://contract.example.com'
 
@@ -45,6 +49,8 @@ export type ContractOptions = VerifierOptions | { readonly verifier: Verifier }
 
 export interface ContractApp {
   readonly url: string
+  /** Every framework request the app received (Express `req`, `FastifyRequest`, Koa `ctx`), in order. */
+  readonly requests: readonly unknown[]
   close(): Promise<void>
 }
 
@@ -60,6 +66,8 @@ export interface HarnessOptions {
   readonly queryToken?: boolean
   /** Node's header limit for the app's server (Node's default: 16 KiB). */
   readonly maxHeaderSize?: number
+  /** The adapter's `optional: true`: a request without a credential runs unauthenticated. */
+  readonly optional?: boolean
 }
 
 export type MakeHarness = (
@@ -119,8 +127,17 @@ function expectError(
     expect(challenge).toMatch(new RegExp(`^Bearer realm="gitlab-id-token", error="${error}"`))
     expect(res.json.error).toBe(error)
   }
-  expect(Object.keys(res.json as object).sort()).toEqual(['code', 'error', 'error_description'])
+  expect(Object.keys(res.json as object).sort()).toEqual([
+    'code',
+    'error',
+    'error_description',
+    'request_id',
+  ])
+  expect(res.json.request_id).toMatch(REQUEST_ID)
 }
+
+/** What a `request_id` looks like: short, opaque, printable (Fastify's `req-1` included). */
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/
 
 /** Nothing a client did not send comes back: no token, and no rule names or policy values. */
 function expectNoLeak(res: HttpResponse, token: string): void {
@@ -329,6 +346,162 @@ export function runAdapterContract(name: string, makeHarness: MakeHarness): void
         expect((await send(`${base}/whoami`, { headers: bearer(token) })).status).toBe(200)
       }
       expect(shared.requests).toMatchObject({ discovery: 1, jwks: 1 })
+    })
+
+    describe('decision events: the framework request and the request_id reach onDecision', () => {
+      const events: { readonly event: DecisionEvent; readonly request: unknown }[] = []
+      let observed: ContractApp
+      let throwing: ContractApp
+
+      beforeAll(async () => {
+        const options = {
+          audience: CONTRACT_AUDIENCE,
+          issuer: gitlab.issuer,
+          policy: contractPolicy,
+        }
+        observed = await makeHarness({
+          ...options,
+          onDecision: (event, request) => events.push({ event, request }),
+        })
+        throwing = await makeHarness({
+          ...options,
+          onDecision: () => {
+            throw new Error('the log pipeline is down')
+          },
+        })
+        cleanup.push(
+          () => observed.close(),
+          () => throwing.close(),
+        )
+      })
+
+      const expired = () => {
+        const now = Math.floor(Date.now() / 1000)
+        return mint({ iat: now - 7200, nbf: now - 7205, exp: now - 3600 })
+      }
+
+      it('one event per verified request, allowed or refused, with the request_id the job got', async () => {
+        events.length = 0
+        const ok = await send(`${observed.url}/whoami`, { headers: bearer(mint()) })
+        const refused = await send(`${observed.url}/whoami`, { headers: bearer(expired()) })
+        expect([ok.status, refused.status]).toEqual([200, 401])
+        expect(events.map(({ event }) => [event.outcome, event.code ?? null])).toEqual([
+          ['allowed', null],
+          ['refused', 'ERR_TOKEN_EXPIRED'],
+        ])
+        expect(events[0]?.event).toMatchObject({ rules: ['widget-deployers', 'acme-readers'] })
+        expect(events[1]?.event).toMatchObject({ status: 401, requestId: refused.json.request_id })
+        expect(events[1]?.event.requestId).not.toBe(events[0]?.event.requestId)
+        // A request answered before verification (no credential) is no decision: no event.
+        const missing = await send(`${observed.url}/whoami`)
+        expectError(missing, 401, 'ERR_TOKEN_MISSING', undefined)
+        expect(events).toHaveLength(2)
+      })
+
+      it('the framework request (Express req, FastifyRequest, Koa ctx) is the second argument', async () => {
+        events.length = 0
+        await send(`${observed.url}/whoami`, { headers: bearer(mint()) })
+        await send(`${observed.url}/whoami`, { headers: bearer(expired()) })
+        expect(events).toHaveLength(2)
+        expect(events[0]?.request).toBe(observed.requests.at(-2))
+        expect(events[1]?.request).toBe(observed.requests.at(-1))
+      })
+
+      it('a grant refusal adds one stage "grants" event, same request and request_id', async () => {
+        events.length = 0
+        const token = mint({ project_path: 'acme/tool' })
+        const res = await send(`${observed.url}/deploy`, { headers: bearer(token) })
+        expectError(res, 403, 'ERR_INSUFFICIENT_SCOPE', 'insufficient_scope')
+        expect(events.map(({ event }) => [event.outcome, event.stage ?? 'verify'])).toEqual([
+          ['allowed', 'verify'],
+          ['refused', 'grants'],
+        ])
+        expect(events[1]?.event).toMatchObject({
+          code: 'ERR_INSUFFICIENT_SCOPE',
+          status: 403,
+          grants: ['read'],
+          requestId: res.json.request_id,
+        })
+        expect(events[0]?.event.requestId).toBe(res.json.request_id)
+        expect(events[1]?.request).toBe(observed.requests.at(-1))
+        expect(JSON.stringify(events.map(({ event }) => event))).not.toContain(token)
+      })
+
+      it('a throwing hook changes no answer', async () => {
+        const whoami = await send(`${throwing.url}/whoami`, { headers: bearer(mint()) })
+        expect(whoami.status).toBe(200)
+        const refused = await send(`${throwing.url}/whoami`, { headers: bearer(expired()) })
+        expectError(refused, 401, 'ERR_TOKEN_EXPIRED', 'invalid_token')
+        const scope = await send(`${throwing.url}/deploy`, {
+          headers: bearer(mint({ project_path: 'acme/tool' })),
+        })
+        expectError(scope, 403, 'ERR_INSUFFICIENT_SCOPE', 'insufficient_scope')
+        const deploy = await send(`${throwing.url}/deploy`, { headers: bearer(mint()) })
+        expect({ status: deploy.status, body: deploy.json }).toEqual({
+          status: 200,
+          body: { deployed: 'acme/widget' },
+        })
+      })
+    })
+
+    describe('optional: true (no credential → the route runs unauthenticated)', () => {
+      let optional: ContractApp
+
+      beforeAll(async () => {
+        optional = await makeHarness(
+          { audience: CONTRACT_AUDIENCE, issuer: gitlab.issuer, policy: contractPolicy },
+          { optional: true },
+        )
+        cleanup.push(() => optional.close())
+      })
+
+      const at = (path: string, headers: Record<string, string> = {}) =>
+        send(`${optional.url}${path}`, { headers })
+
+      it('no Authorization header, or another scheme: the handler sees nothing verified', async () => {
+        for (const headers of [{}, { authorization: 'Basic dXNlcjpwYXNz' }]) {
+          const res = await at('/whoami', headers)
+          expect({ status: res.status, body: res.json }).toEqual({
+            status: 200,
+            body: { result: null },
+          })
+        }
+      })
+
+      it('a credential that fails is still refused', async () => {
+        expectError(
+          await at('/whoami', { authorization: 'Bearer' }),
+          400,
+          'ERR_INVALID_REQUEST',
+          'invalid_request',
+        )
+        const forged = mint({ project_path: 'intruder/widget' })
+        expectError(
+          await at('/whoami', bearer(forged)),
+          403,
+          'ERR_POLICY_DENIED',
+          'insufficient_scope',
+        )
+        expectError(
+          await at('/whoami', bearer('not-a.jwt')),
+          401,
+          'ERR_TOKEN_MALFORMED',
+          'invalid_token',
+        )
+      })
+
+      it('a valid token is verified as without the option', async () => {
+        const res = await at('/whoami', bearer(mint()))
+        expect({ status: res.status, project: res.json.project_path }).toEqual({
+          status: 200,
+          project: 'acme/widget',
+        })
+      })
+
+      it('a route that requires grants answers 401 to a request without a token', async () => {
+        expectError(await at('/deploy'), 401, 'ERR_TOKEN_MISSING', undefined)
+        expect((await at('/deploy', bearer(mint()))).status).toBe(200)
+      })
     })
   })
 }

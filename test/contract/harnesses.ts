@@ -5,7 +5,7 @@
  */
 
 import { createServer, type RequestListener, type Server } from 'node:http'
-import type { TokenGetter } from '@gitlab-id-token/core'
+import type { TokenGetter } from '@gitlab-id-token/core/adapter'
 import * as expressAdapter from '@gitlab-id-token/express'
 import { verifyGitlabIdToken as fastifyPlugin } from '@gitlab-id-token/fastify'
 import * as koaAdapter from '@gitlab-id-token/koa'
@@ -25,15 +25,16 @@ import { listen } from './http.js'
 /** The adapter's options: with `getToken` reading `?access_token=` when the harness asks for it. */
 function adapterOptions<Req>(
   options: ContractOptions,
-  { queryToken }: HarnessOptions,
+  { queryToken, optional }: HarnessOptions,
   accessTokenParameter: (req: Req) => unknown,
-): ContractOptions & { readonly getToken?: TokenGetter<Req> } {
-  if (queryToken !== true) return options
+): ContractOptions & { readonly getToken?: TokenGetter<Req>; readonly optional?: boolean } {
+  const withOptional = optional === true ? { ...options, optional } : options
+  if (queryToken !== true) return withOptional
   const getToken = (req: Req): string | undefined => {
     const value = accessTokenParameter(req)
     return typeof value === 'string' ? value : undefined
   }
-  return { ...options, getToken }
+  return { ...withOptional, getToken }
 }
 
 function nodeServer(listener: RequestListener, { maxHeaderSize }: HarnessOptions): Server {
@@ -44,6 +45,11 @@ function nodeServer(listener: RequestListener, { maxHeaderSize }: HarnessOptions
 export function expressHarness(express: typeof expressFactory): MakeHarness {
   return async (options, harness = {}) => {
     const app = express()
+    const requests: unknown[] = []
+    app.use((req, _res, next) => {
+      requests.push(req)
+      next()
+    })
     app.use(
       expressAdapter.verifyGitlabIdToken(
         adapterOptions(options, harness, (req: expressFactory.Request) => req.query.access_token),
@@ -60,7 +66,7 @@ export function expressHarness(express: typeof expressFactory): MakeHarness {
       res.status(status).set(headers).json(body)
     }
     app.use(jsonErrors)
-    return listen(nodeServer(app, harness))
+    return { ...(await listen(nodeServer(app, harness))), requests }
   }
 }
 
@@ -71,6 +77,12 @@ export const fastifyHarness: MakeHarness = async (options, harness = {}) => {
       ? {}
       : { serverFactory: (handler) => createServer({ maxHeaderSize }, handler) },
   )
+  const requests: unknown[] = []
+  // Registered before the plugin, so it sees every request, refused ones included.
+  app.addHook('onRequest', (request, _reply, done) => {
+    requests.push(request)
+    done()
+  })
   await app.register(
     fastifyPlugin,
     adapterOptions(
@@ -93,12 +105,14 @@ export const fastifyHarness: MakeHarness = async (options, harness = {}) => {
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as { port: number }
-  return { url: `http://127.0.0.1:${port}`, close: () => app.close() }
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => app.close() }
 }
 
 export const koaHarness: MakeHarness = async (options, harness = {}) => {
   const app = new Koa()
+  const requests: unknown[] = []
   app.use(async (ctx, next) => {
+    requests.push(ctx)
     try {
       await next()
     } catch (error) {
@@ -123,5 +137,5 @@ export const koaHarness: MakeHarness = async (options, harness = {}) => {
   })
   const handle = app.callback()
   // Koa's handler settles every request itself; the promise only signals completion.
-  return listen(nodeServer((req, res) => void handle(req, res), harness))
+  return { ...(await listen(nodeServer((req, res) => void handle(req, res), harness))), requests }
 }

@@ -1,8 +1,8 @@
 /**
  * Attack corpus, part 3: claim games. Issuer look-alikes, audience tricks, odd time claims,
  * duplicate JSON members, `__proto__`/`constructor` members, wrongly typed claims, other tenants
- * (same group, re-registered path, fork merge requests), GitLab user-login tokens and the legacy
- * `CI_JOB_JWT` shape. All tokens are really signed by the mock issuer's key: these are the attacks
+ * (same group, re-registered path, fork merge requests, older GitLab versions), custom `sub`
+ * formats, GitLab user-login and Secrets Manager tokens and the legacy `CI_JOB_JWT` shape. All tokens are really signed by the mock issuer's key: these are the attacks
  * of someone who can obtain *some* genuine GitLab token. Through Express, Fastify and Koa.
  */
 
@@ -403,6 +403,68 @@ const cases: CorpusCase[] = [
     config: 'strict',
     request: (ctx) => ({ token: ctx.valid(forkMergeRequest) }),
     expect: status('ERR_POLICY_DENIED', 403),
+  },
+
+  {
+    name: 'fork merge-request token on a fork branch "main": ci_config_ref_uri equals acme/widget\'s protected main, still no "deploy"',
+    request: (ctx) => ({ path: '/deploy', token: ctx.valid({ ...forkMergeRequest, ref: 'main' }) }),
+    expect: status('ERR_INSUFFICIENT_SCOPE', 403),
+    check: (_response, ctx) =>
+      expect(ctx.claims({ ...forkMergeRequest, ref: 'main' }).ci_config_ref_uri).toBe(
+        ctx.claims().ci_config_ref_uri,
+      ),
+  },
+  {
+    name: 'fork merge-request token from GitLab 18.3 (fork semantics, no job_project_*): no rule matches',
+    request: (ctx) => ({ token: ctx.valid(forkMergeRequest, { gitlabVersion: '18.3' }) }),
+    expect: status('ERR_POLICY_DENIED', 403),
+  },
+  {
+    name: 'fork merge-request token on "main" from GitLab 18.2.1 (every claim names acme/widget): not protected',
+    request: (ctx) => ({
+      path: '/deploy',
+      token: ctx.valid({ ...forkMergeRequest, ref: 'main' }, { gitlabVersion: '18.2.1' }),
+    }),
+    expect: status('ERR_POLICY_DENIED', 403),
+  },
+  {
+    name: 'control: a GitLab 17.1 token (no job_project_*) matches the project_id rule only',
+    request: (ctx) => ({ token: ctx.valid({}, { gitlabVersion: '17.1' }) }),
+    expect: ACCEPTED,
+    check: rulesAre('widget-protected'),
+  },
+
+  // --- custom sub components (ci_id_token_sub_claim_components) ---
+  ...(
+    [
+      ['job_project_id', 'ref'],
+      ['job_project_path', 'ref_type', 'ref'],
+      ['source_project_id', 'ref_type', 'ref'],
+      ['project_path', 'ref', 'ref_type', 'ref_protected'],
+    ] as const
+  ).map((subComponents): CorpusCase => ({
+    name: `control: sub with components ${subComponents.join(', ')} (a real CI token)`,
+    request: (ctx) => ({ token: ctx.valid({}, { subComponents }) }),
+    expect: ACCEPTED,
+  })),
+  ...(
+    [
+      ['sub naming no project first', 'ref_type:branch:ref:main'],
+      ['sub with an undocumented project_id first component', 'project_id:1:ref:main'],
+      ['a Secrets Manager user token (sub user:<name>)', 'user:jdoe'],
+      ['a Secrets Manager global token (sub gitlab_secrets_manager)', 'gitlab_secrets_manager'],
+    ] as const
+  ).map(([name, sub]): CorpusCase => ({
+    name,
+    request: (ctx) => ({ token: ctx.valid({ sub }) }),
+    expect: status('ERR_NOT_A_CI_TOKEN'),
+  })),
+  {
+    name: 'a Secrets Manager pipeline token (full CI claims plus secrets_manager_scope)',
+    request: (ctx) => ({
+      token: ctx.valid({ secrets_manager_scope: 'pipeline', project_group_ids: [] }),
+    }),
+    expect: status('ERR_NOT_A_CI_TOKEN'),
   },
 
   // --- regex matchers: a full match means the whole value, whatever its characters ---

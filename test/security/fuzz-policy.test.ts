@@ -3,6 +3,11 @@
  * as a small reference implementation written plainly below (from the README's semantics table),
  * and globs match exactly as a backtracking reference matcher does. Seeded; `FUZZ_RUNS` raises the
  * run count.
+ *
+ * The reference follows issue 8: deny rules run only when an allow rule matched; a rule's entries
+ * run pins first and a failed pin is the whole reason; case folding of paths is ASCII-only; an
+ * array value satisfies only an array claim; matcher values are typed per claim (numbers on IDs,
+ * booleans on boolean claims). Issue 9: reasons are reported also when another rule allowed.
  */
 
 import {
@@ -21,11 +26,18 @@ import { fuzzParameters } from './support/fuzz.js'
 // ---------------------------------------------------------------------------------------------
 
 const CASE_INSENSITIVE = new Set(['project_path', 'namespace_path', 'groups_direct'])
+const ARRAY_CLAIMS = new Set(['aud', 'groups_direct'])
+
+/** Lowers `A`–`Z` only (GitLab paths are ASCII; the Kelvin sign is not `k`). */
+const fold = (text: string): string =>
+  Array.from(text, (c) =>
+    c >= 'A' && c <= 'Z' ? String.fromCharCode(c.charCodeAt(0) + 32) : c,
+  ).join('')
 
 /** `*` any run without `/`, `**` any run, `?` one code point other than `/`, the rest literal. */
 function referenceGlob(pattern: string, text: string, ignoreCase: boolean): boolean {
-  const p = Array.from(ignoreCase ? pattern.toLowerCase() : pattern)
-  const s = Array.from(ignoreCase ? text.toLowerCase() : text)
+  const p = Array.from(ignoreCase ? fold(pattern) : pattern)
+  const s = Array.from(ignoreCase ? fold(text) : text)
   const memo = new Map<string, boolean>()
   const match = (i: number, j: number): boolean => {
     const key = `${i},${j}`
@@ -67,7 +79,7 @@ function referenceScalar(
   if (typeof matcher === 'string') {
     if (typeof value === 'number') return String(value) === matcher
     if (typeof value !== 'string') return false
-    return ignoreCase ? value.toLowerCase() === matcher.toLowerCase() : value === matcher
+    return ignoreCase ? fold(value) === fold(matcher) : value === matcher
   }
   if (typeof matcher === 'number' || typeof matcher === 'boolean') {
     return value === String(matcher) || value === matcher
@@ -89,6 +101,7 @@ function referenceClaim(
   if (value === undefined || value === null) return false
   const ignoreCase = CASE_INSENSITIVE.has(claim)
   if (Array.isArray(value)) {
+    if (!ARRAY_CLAIMS.has(claim)) return false
     return value.some(
       (item) =>
         item !== undefined && item !== null && referenceScalar(matcher, item, ignoreCase, claims),
@@ -97,29 +110,69 @@ function referenceClaim(
   return referenceScalar(matcher, value, ignoreCase, claims)
 }
 
-const failingClaims = (rule: Rule, claims: GitlabIdTokenClaims): string[] =>
-  Object.entries(rule.match)
-    .filter(
-      ([claim, matcher]) =>
-        !referenceClaim(
-          matcher,
-          (claims as unknown as Record<string, unknown>)[claim],
-          claim,
-          claims,
-        ),
+const PATH_PIN = new Set(['project_path', 'namespace_path'])
+
+/** The tenant-pin rule of the README, for the claims generated here. */
+function pins(claim: string, matcher: unknown): boolean {
+  if (Array.isArray(matcher)) return matcher.length > 0 && matcher.every((m) => pins(claim, m))
+  if (claim !== 'project_id' && claim !== 'sub' && !PATH_PIN.has(claim)) return false
+  if (typeof matcher === 'string') return matcher !== ''
+  if (typeof matcher === 'number') return claim === 'project_id'
+  const glob = (matcher as { glob?: unknown }).glob
+  if (typeof glob !== 'string') return false
+  const wildcard = glob.search(/[*?]/)
+  if (wildcard === -1) return glob !== ''
+  const prefix = glob.slice(0, wildcard)
+  if (claim === 'sub') {
+    return /^(?:(?:project|job_project|source_project)_path:[^/:]+\/|(?:job_project|source_project)_id:\d+:)/.test(
+      prefix,
     )
-    .map(([claim]) => claim)
+  }
+  return PATH_PIN.has(claim) && /^[^/]+\//.test(prefix)
+}
+
+/** A rule's entries pins first (an exact iss would come before them; none is generated). */
+const ordered = (rule: Rule): [string, unknown][] => {
+  const entries = Object.entries(rule.match)
+  return [...entries.filter(([c, m]) => pins(c, m)), ...entries.filter(([c, m]) => !pins(c, m))]
+}
+
+const holds = (claim: string, matcher: unknown, claims: GitlabIdTokenClaims): boolean =>
+  referenceClaim(matcher, (claims as unknown as Record<string, unknown>)[claim], claim, claims)
+
+/** The claims reported for a rule: the failed pin alone, else every failing claim. */
+function failingClaims(rule: Rule, claims: GitlabIdTokenClaims): string[] {
+  const entries = ordered(rule)
+  const first = entries.findIndex(([claim, matcher]) => !holds(claim, matcher, claims))
+  if (first === -1) return []
+  const [claim, matcher] = entries[first]!
+  if (pins(claim, matcher)) return [claim]
+  return entries
+    .slice(first)
+    .filter(([c, m]) => !holds(c, m, claims))
+    .map(([c]) => c)
+}
 
 function referenceDecision(policy: Policy, claims: GitlabIdTokenClaims) {
   const allowName = (rule: Rule, i: number): string => rule.name ?? `allow[${i}]`
-  const denyIndex = (policy.deny ?? []).findIndex(
-    (rule) => failingClaims(rule, claims).length === 0,
-  )
   const matching = policy.allow.map((rule) => failingClaims(rule, claims).length === 0)
   const rules = policy.allow.flatMap((rule, i) => (matching[i] ? [allowName(rule, i)] : []))
   const failing = policy.allow.flatMap((rule, i) =>
-    matching[i] ? [] : [{ rule: allowName(rule, i), claims: failingClaims(rule, claims) }],
+    matching[i]
+      ? []
+      : [
+          {
+            rule: allowName(rule, i),
+            grants: [...new Set(rule.grants ?? [])],
+            claims: failingClaims(rule, claims),
+          },
+        ],
   )
+  // Deny rules only run once an allow rule matched.
+  const denyIndex =
+    rules.length === 0
+      ? -1
+      : (policy.deny ?? []).findIndex((rule) => failingClaims(rule, claims).length === 0)
   if (denyIndex !== -1) {
     const deny = policy.deny?.[denyIndex]
     return {
@@ -134,7 +187,7 @@ function referenceDecision(policy: Policy, claims: GitlabIdTokenClaims) {
   const grants = allowed
     ? [...new Set(policy.allow.flatMap((rule, i) => (matching[i] ? (rule.grants ?? []) : [])))]
     : []
-  return { allowed, grants, rules, deniedBy: undefined, reasons: allowed ? [] : failing }
+  return { allowed, grants, rules, deniedBy: undefined, reasons: failing }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,7 +207,24 @@ const CLAIMS = [
   'sub',
 ] as const
 
-const unit = fc.constantFrom('a', 'b', 'A', 'B', '/', '-', '.', '1', '2', 'é', 'É', '\n', '😀')
+const unit = fc.constantFrom(
+  'a',
+  'b',
+  'A',
+  'B',
+  'k',
+  'K',
+  '\u212A', // the Kelvin sign: Unicode folds it to k, GitLab paths never contain it
+  '/',
+  '-',
+  '.',
+  '1',
+  '2',
+  'é',
+  'É',
+  '\n',
+  '😀',
+)
 const shortText = fc.oneof(
   fc.string({ unit, maxLength: 6 }),
   fc.constantFrom('true', 'false', '', '1', '12', 'a/b', 'A/B'),
@@ -176,10 +246,8 @@ const FUNCTIONS: readonly Fn[] = [
   },
 ]
 
-const scalarMatcher: fc.Arbitrary<Matcher> = fc.oneof(
+const textual: fc.Arbitrary<Matcher>[] = [
   shortText,
-  fc.integer({ min: 0, max: 20 }),
-  fc.boolean(),
   globText.map((glob) => ({ glob })),
   fc.record(
     {
@@ -189,12 +257,27 @@ const scalarMatcher: fc.Arbitrary<Matcher> = fc.oneof(
     { requiredKeys: ['regex'] },
   ),
   fc.constantFrom(...FUNCTIONS),
-)
+]
 
-const matcher: fc.Arbitrary<Matcher> = fc.oneof(
-  { weight: 4, arbitrary: scalarMatcher },
-  { weight: 1, arbitrary: fc.array(scalarMatcher, { minLength: 1, maxLength: 3 }) },
-)
+// Values are typed per claim (issue 8): numbers only on ID and numeric claims; a boolean claim
+// takes only true/false/'true'/'false'/'' or a function.
+const NUMERIC = new Set(['project_id', 'runner_id'])
+function scalarMatcherFor(claim: (typeof CLAIMS)[number]): fc.Arbitrary<Matcher> {
+  if (claim === 'ref_protected') {
+    return fc.oneof(
+      fc.boolean(),
+      fc.constantFrom('true', 'false', ''),
+      fc.constantFrom(...FUNCTIONS),
+    )
+  }
+  return fc.oneof(...textual, ...(NUMERIC.has(claim) ? [fc.integer({ min: 0, max: 20 })] : []))
+}
+
+const matcherFor = (claim: (typeof CLAIMS)[number]): fc.Arbitrary<Matcher> =>
+  fc.oneof(
+    { weight: 4, arbitrary: scalarMatcherFor(claim) },
+    { weight: 1, arbitrary: fc.array(scalarMatcherFor(claim), { minLength: 1, maxLength: 3 }) },
+  )
 
 const rule: fc.Arbitrary<Rule> = fc
   .record(
@@ -206,7 +289,7 @@ const rule: fc.Arbitrary<Rule> = fc
     { requiredKeys: ['claims'] },
   )
   .chain(({ claims, ...rest }) =>
-    fc.tuple(...claims.map(() => matcher)).map((matchers) => ({
+    fc.tuple(...claims.map((claim) => matcherFor(claim))).map((matchers) => ({
       ...rest,
       match: Object.fromEntries(claims.map((claim, i) => [claim, matchers[i]])),
     })),
@@ -253,6 +336,7 @@ describe('fuzz: policy engine vs a plain reference', () => {
           deniedBy: actual.deniedBy,
           reasons: actual.reasons.map((r) => ({
             rule: r.rule,
+            grants: r.grants,
             claims: r.failures.map((f) => f.claim),
           })),
         }).toEqual(expected)
@@ -275,11 +359,11 @@ describe('fuzz: policy engine vs a plain reference', () => {
 
 describe('fuzz: glob matching vs a backtracking reference', () => {
   const path = fc.string({
-    unit: fc.constantFrom('a', 'b', 'A', '/', '.', '-', '*', '?', '😀', '\n'),
+    unit: fc.constantFrom('a', 'b', 'A', 'k', '\u212A', '/', '.', '-', '*', '?', '😀', '\n'),
     maxLength: 10,
   })
   const glob = fc.string({
-    unit: fc.constantFrom('a', 'b', 'A', '/', '.', '-', '*', '?', '😀'),
+    unit: fc.constantFrom('a', 'b', 'A', 'K', 'k', '\u212A', '/', '.', '-', '*', '?', '😀'),
     maxLength: 8,
   })
 

@@ -1,13 +1,20 @@
 /**
  * Key-set faults, all on loopback: what the verifier answers, how many discovery and key-set
- * fetches it makes, and that it recovers on the next good response once the cooldown (30 s by
- * default, crossed with the verifier's `now` option) has passed. Fetch timeout is set to 0.3 s.
+ * fetches it makes, and that it recovers on the next good response once the refetch budget allows
+ * (one on-demand fetch per `cooldown`, 5 s by default, at most 6 a minute; crossed with the
+ * verifier's `now` option). Fetch timeout is set to 0.3 s.
  */
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import {
+  createHash,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  verify as cryptoVerify,
+} from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createVerifier } from '@gitlab-id-token/core'
+import { createVerifier, type JwksOptions } from '@gitlab-id-token/core'
 import {
   createMockGitlab,
   generateSigningKey,
@@ -24,6 +31,7 @@ import {
   faultPolicy,
   fetchCounts,
   figures,
+  outcome,
   printFigures,
   type Outcome,
   type Rig,
@@ -32,7 +40,7 @@ import {
 import { bearer, sendRaw } from './support/http.js'
 import { startApp } from './support/servers.js'
 
-const COOLDOWN_MS = 30_000
+const COOLDOWN_MS = 5_000
 const clock = createClock()
 let gitlab: MockGitlab
 let attacker: AttackerServer
@@ -131,8 +139,8 @@ describe('key-set faults on a cold verifier', () => {
       () => gitlab.setKeySetResponse('rate-limited'),
       unavailable('answered HTTP 429'),
       (_rig, first) => {
-        // The verifier's cooldown, not the upstream Retry-After, paces the next attempt.
-        if (first !== 'ok') expect(first.headers['Retry-After']).toBe('30')
+        // The verifier's refetch budget, not the upstream Retry-After, paces the next attempt.
+        if (first !== 'ok') expect(first.headers['Retry-After']).toBe('5')
       },
     )
   })
@@ -368,7 +376,7 @@ describe('key-set faults with timing and concurrency', () => {
     })
   })
 
-  it('rotation during an in-flight fetch: one coalesced fetch, the old key is dropped, the next rotation is seen after the cooldown', async () => {
+  it('rotation during an in-flight fetch: one coalesced fetch, the old key is dropped (401), the next rotation gets 503 + Retry-After until the budget allows, then is seen', async () => {
     const rig = createRig(gitlab, clock)
     const oldToken = rig.token()
     expect(await rig.verify(oldToken)).toBe('ok')
@@ -389,9 +397,12 @@ describe('key-set faults with timing and concurrency', () => {
 
     // The key set now lacks the first key: its cached result is not used any more.
     expect(codeOf(await rig.verify(oldToken))).toBe('ERR_KEY_NOT_FOUND')
-    // The second rotation is not visible inside the cooldown, and no fetch is made for it.
+    // The second rotation is not visible while the budget is spent, and no fetch is made for it;
+    // its caller did nothing wrong, so the answer is retryable.
     const latestToken = rig.token()
-    expect(codeOf(await rig.verify(latestToken))).toBe('ERR_KEY_NOT_FOUND')
+    const spent = await rig.verify(latestToken)
+    expectUnavailable(spent)
+    if (spent !== 'ok') expect(Number(spent.headers['Retry-After'])).toBeLessThanOrEqual(5)
     expect(gitlab.requests.jwks).toBe(2)
     const during = fetchCounts(gitlab)
 
@@ -403,7 +414,7 @@ describe('key-set faults with timing and concurrency', () => {
     figures.push({
       fault: 'rotation during an in-flight fetch (50 concurrent requests with the new kid)',
       answer:
-        'ok for all 50 (one shared fetch); old-key token ERR_KEY_NOT_FOUND 401; a second rotation ERR_KEY_NOT_FOUND until the cooldown ends',
+        'ok for all 50 (one shared fetch); old-key token ERR_KEY_NOT_FOUND 401; a second rotation ERR_JWKS_UNAVAILABLE 503 + Retry-After until the budget allows',
       duringFault: during,
       recovery: `ok; total ${fetchCounts(gitlab)}`,
     })
@@ -454,14 +465,204 @@ describe('key-set faults with timing and concurrency', () => {
       const token = gitlab.mint({ aud: FAULT_AUDIENCE, project_path: 'acme/widget' })
       const response = await sendRaw(`${app.url}/whoami`, { headers: bearer(token) })
       expect(response.status).toBe(503)
-      expect(response.json).toEqual({
+      expect(response.json).toMatchObject({
         error: 'server_error',
         error_description: 'signing keys unavailable',
         code: 'ERR_JWKS_UNAVAILABLE',
       })
-      expect(response.headers['retry-after']).toBe('30')
+      expect(response.headers['retry-after']).toBe('5')
     } finally {
       await app.close()
     }
+  })
+})
+
+describe('key-set hardening (issue 8)', () => {
+  /** A verifier on the test clock that records, per verify(), whether the result cache answered. */
+  function cachingVerifier(jwks: JwksOptions = {}) {
+    const cached: boolean[] = []
+    const verifier = createVerifier({
+      issuer: gitlab.issuer,
+      audience: FAULT_AUDIENCE,
+      policy: faultPolicy,
+      now: clock.now,
+      jwks: { timeout: 0.3, ...jwks },
+      onDecision: (event) => cached.push(event.cached),
+    })
+    return { verifier, cached, verify: (token: string) => outcome(verifier.verify(token)) }
+  }
+
+  it('cache hits past cacheMaxAge start the background refresh: a rotated-out key stops verifying (401) although only cached tokens arrive', async () => {
+    const { verify, cached } = cachingVerifier()
+    const token = gitlab.mint({ aud: FAULT_AUDIENCE, project_path: 'acme/widget' })
+    for (let i = 0; i < 3; i += 1) expect(await verify(token)).toBe('ok')
+    expect(cached.at(-1)).toBe(true)
+    expect(gitlab.requests.jwks).toBe(1)
+    gitlab.rotateKey()
+    clock.advance(601_000)
+    // The hit is still served from the keys in memory, and starts the refresh.
+    expect(await verify(token)).toBe('ok')
+    await vi.waitFor(() => expect(gitlab.requests.jwks).toBe(2))
+    await vi.waitFor(async () => expect(codeOf(await verify(token))).toBe('ERR_KEY_NOT_FOUND'))
+    const refused = await verify(token)
+    expect(refused !== 'ok' && refused.status).toBe(401)
+    expect(gitlab.requests.jwks).toBe(2)
+    figures.push({
+      fault: 'GitLab rotates the key out; only cached tokens arrive past cacheMaxAge',
+      answer: 'ok once (served, starts the refresh), then ERR_KEY_NOT_FOUND 401',
+      duringFault: fetchCounts(gitlab),
+      recovery: '(no fault to recover from)',
+    })
+  })
+
+  it('a refresh that returns the same keys keeps cached results (compared by kid + thumbprint)', async () => {
+    const { verify, cached } = cachingVerifier()
+    const token = gitlab.mint({ aud: FAULT_AUDIENCE, project_path: 'acme/widget' })
+    for (let i = 0; i < 3; i += 1) expect(await verify(token)).toBe('ok')
+    clock.advance(601_000)
+    // Another token's key lookup starts the refresh; the key set comes back unchanged.
+    expect(await verify(gitlab.mint({ aud: FAULT_AUDIENCE, project_path: 'acme/widget' }))).toBe(
+      'ok',
+    )
+    await vi.waitFor(() => expect(gitlab.requests.jwks).toBe(2))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(await verify(token)).toBe('ok')
+    expect(cached.at(-1)).toBe(true)
+  })
+
+  it('a cacheMaxAge shorter than the cooldown is honoured, not stretched to the cooldown', async () => {
+    const rig = createRig(gitlab, clock, { jwks: { cacheMaxAge: 2, cooldown: 30 } })
+    expect(await rig.verify()).toBe('ok')
+    gitlab.rotateKey()
+    clock.advance(2_001)
+    // Past the 2 s max age the refresh runs at once (the new key's token rides on it); it does not
+    // wait for the 30 s cooldown, which only paces on-demand fetches.
+    expect(await rig.verify()).toBe('ok')
+    expect(gitlab.requests.jwks).toBe(2)
+    clock.advance(2_001)
+    expect(await rig.verify()).toBe('ok')
+    await vi.waitFor(() => expect(gitlab.requests.jwks).toBe(3))
+  })
+
+  it('a junk kid just before a real rotation: the new key’s first tokens get 503 + Retry-After (retryable), then verify', async () => {
+    const rig = createRig(gitlab, clock)
+    expect(await rig.verify()).toBe('ok')
+    clock.advance(COOLDOWN_MS)
+    const junk = gitlab.mint(
+      { aud: FAULT_AUDIENCE, project_path: 'acme/widget' },
+      { header: { kid: 'junk-kid' } },
+    )
+    const first = await rig.verify(junk)
+    expect(codeOf(first)).toBe('ERR_KEY_NOT_FOUND')
+    expect(first !== 'ok' && first.status).toBe(401)
+    expect(gitlab.requests.jwks).toBe(2)
+    // The same junk kid again: the latest fetch already showed it absent, 401 without a fetch.
+    expect(codeOf(await rig.verify(junk))).toBe('ERR_KEY_NOT_FOUND')
+    gitlab.rotateKey()
+    const genuine = await rig.verify()
+    expectUnavailable(genuine)
+    if (genuine !== 'ok') {
+      expect(genuine.headers['Retry-After']).toBe('5')
+      expect(genuine.headers['WWW-Authenticate']).toBe('Bearer realm="gitlab-id-token"')
+      expect(genuine.details).toMatchObject({ issuer: gitlab.issuer })
+    }
+    expect(gitlab.requests.jwks).toBe(2)
+    clock.advance(COOLDOWN_MS)
+    expect(await rig.verify()).toBe('ok')
+    expect(gitlab.requests.jwks).toBe(3)
+    figures.push({
+      fault: 'junk kid, then a real rotation inside the refetch interval',
+      answer:
+        'junk ERR_KEY_NOT_FOUND 401; the new key ERR_JWKS_UNAVAILABLE 503 Retry-After: 5, then ok',
+      duringFault: fetchCounts(gitlab),
+      recovery: 'ok after 5 s',
+    })
+  })
+
+  it('a flood of random kids stays within the refetch budget (≤ 1 per cooldown, ≤ 6 a minute), every answer 401 or 503 + Retry-After', async () => {
+    const rig = createRig(gitlab, clock)
+    expect(await rig.verify()).toBe('ok')
+    const started = clock.now()
+    const codes = new Map<string, number>()
+    for (let batch = 0; batch < 60; batch += 1) {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => {
+          clock.advance(100)
+          const token = gitlab.mint(
+            { aud: FAULT_AUDIENCE, project_path: 'acme/widget' },
+            { header: { kid: `random-${batch}-${i}` } },
+          )
+          return rig.verify(token)
+        }),
+      )
+      for (const result of results) {
+        const code = codeOf(result)
+        codes.set(code, (codes.get(code) ?? 0) + 1)
+        if (code === 'ERR_JWKS_UNAVAILABLE' && result !== 'ok') {
+          expect(Number(result.headers['Retry-After'])).toBeGreaterThanOrEqual(1)
+        }
+      }
+    }
+    const durationMs = clock.now() - started // 120 s
+    expect([...codes.keys()].sort()).toEqual(['ERR_JWKS_UNAVAILABLE', 'ERR_KEY_NOT_FOUND'])
+    const onDemand = gitlab.requests.jwks - 1
+    expect(onDemand).toBeLessThanOrEqual(Math.ceil(durationMs / COOLDOWN_MS))
+    expect(onDemand).toBeLessThanOrEqual(6 * Math.ceil(durationMs / 60_000))
+    expect(onDemand).toBeGreaterThan(1)
+    expect(gitlab.requests.discovery).toBe(1)
+    figures.push({
+      fault: '1,200 random kids over 120 s of verifier clock',
+      answer: `ERR_KEY_NOT_FOUND 401 ×${codes.get('ERR_KEY_NOT_FOUND')}, ERR_JWKS_UNAVAILABLE 503 ×${codes.get('ERR_JWKS_UNAVAILABLE')}`,
+      duringFault: fetchCounts(gitlab),
+      recovery: '(bounded by the budget)',
+    })
+  })
+
+  it('RSA keys with e = 1 or an even exponent are skipped at import: a "signature" made with no private key → 401 ERR_KEY_NOT_FOUND', async () => {
+    const modulus = gitlab.ciKey.publicJwk.n
+    gitlab.publishKeys([
+      { kty: 'RSA', kid: 'exponent-one', n: modulus, e: 'AQ', use: 'sig', alg: 'RS256' },
+      { kty: 'RSA', kid: 'exponent-even', n: modulus, e: 'AQAA', use: 'sig', alg: 'RS256' },
+    ])
+    const rig = createRig(gitlab, clock)
+    const forge = (kid: string): string => {
+      const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid, typ: 'JWT' })).toString(
+        'base64url',
+      )
+      const payload = Buffer.from(
+        JSON.stringify(gitlab.buildClaims({ aud: FAULT_AUDIENCE, project_path: 'acme/widget' })),
+      ).toString('base64url')
+      // With e = 1, s^e mod n = s: the EMSA-PKCS1-v1_5 encoding itself "verifies" (RFC 8017 §9.2).
+      const digestInfo = Buffer.from('3031300d060960864801650304020105000420', 'hex')
+      const digest = createHash('sha256').update(`${header}.${payload}`).digest()
+      const padding = Buffer.alloc(256 - 3 - digestInfo.length - digest.length, 0xff)
+      const encoded = Buffer.concat([
+        Buffer.from([0, 1]),
+        padding,
+        Buffer.from([0]),
+        digestInfo,
+        digest,
+      ])
+      return `${header}.${payload}.${encoded.toString('base64url')}`
+    }
+    // The forgery is sound: Node itself accepts it under the e = 1 key.
+    const weak = createPublicKey({
+      key: { kty: 'RSA', n: modulus, e: 'AQ' },
+      format: 'jwk',
+    })
+    const forged = forge('exponent-one')
+    const [h, p, sig] = forged.split('.') as [string, string, string]
+    expect(
+      cryptoVerify('sha256', Buffer.from(`${h}.${p}`), weak, Buffer.from(sig, 'base64url')),
+    ).toBe(true)
+    for (const kid of ['exponent-one', 'exponent-even']) {
+      const result = await rig.verify(forge(kid))
+      expect(codeOf(result)).toBe('ERR_KEY_NOT_FOUND')
+      if (result !== 'ok') {
+        expect(result.status).toBe(401)
+        expect(result.headers['WWW-Authenticate']).toContain('error="invalid_token"')
+      }
+    }
+    expect(await rig.verify()).toBe('ok')
   })
 })

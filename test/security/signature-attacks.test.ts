@@ -2,10 +2,15 @@
  * Attack corpus, part 2: signature games and encoding tricks. A stripped or borrowed signature, a
  * signature by a key that is not in the key set, a second key published under the same `kid`, one
  * flipped bit, and every non-canonical spelling of base64url (padding, the standard alphabet,
- * whitespace, stray dots, spare trailing bits). Through Express, Fastify and Koa.
+ * whitespace, stray dots, spare trailing bits), and with PS256/ES256 enabled the non-canonical
+ * spellings of the signature value itself (a PSS signature with its leading zero byte stripped,
+ * the high-S twin of an ECDSA signature). Through Express, Fastify and Koa.
  */
 
-import { expect } from 'vitest'
+import { generateKeyPairSync } from 'node:crypto'
+import { createVerifier } from '@gitlab-id-token/core'
+import { createMockGitlab, type MockGitlab } from '@gitlab-id-token/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCorpus, type CorpusCase, type CorpusContext } from './support/corpus.js'
 import {
   b64url,
@@ -16,6 +21,9 @@ import {
   toStandardBase64,
   withSignature,
 } from './support/forge.js'
+import { FAULT_AUDIENCE, faultPolicy } from './support/fault-rig.js'
+import { bearer, sendRaw } from './support/http.js'
+import { FRAMEWORKS, startApp, type RunningApp } from './support/servers.js'
 
 const MALFORMED = { status: 401, code: 'ERR_TOKEN_MALFORMED' } as const
 const SIGNATURE = { status: 401, code: 'ERR_SIGNATURE_INVALID' } as const
@@ -213,3 +221,115 @@ const cases: CorpusCase[] = [
 ]
 
 runCorpus('signature attacks', cases)
+
+// The order n of P-256 (SEC 2 §2.4.2).
+const P256_N = BigInt('0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551')
+const toBytes = (value: bigint, length: number): Buffer =>
+  Buffer.from(value.toString(16).padStart(length * 2, '0'), 'hex')
+
+describe('signature spellings with PS256 and ES256 enabled (one accepted spelling per token)', () => {
+  let gitlab: MockGitlab
+  const apps = new Map<string, RunningApp>()
+  let psLeadingZero = ''
+  let esLowS = ''
+  const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const claims = () => ({ aud: FAULT_AUDIENCE, project_path: 'acme/widget' })
+
+  beforeAll(async () => {
+    gitlab = await createMockGitlab()
+    gitlab.publishKeys([
+      { ...ecKey.publicKey.export({ format: 'jwk' }), kid: 'ec-p256', alg: 'ES256', use: 'sig' },
+      { ...gitlab.ciKey.publicJwk, kid: 'ci-pss', alg: 'PS256' },
+    ])
+    // About one PSS signature in 256 starts with a zero byte; the loop is bounded.
+    for (let i = 0; i < 20_000 && psLeadingZero === ''; i += 1) {
+      const token = gitlab.sign(gitlab.buildClaims(claims()), {
+        header: { alg: 'PS256', kid: 'ci-pss' },
+      })
+      if (signatureOf(token)[0] === 0) psLeadingZero = token
+    }
+    // Half of all ECDSA signatures are low-S; the loop is bounded.
+    for (let i = 0; i < 200 && esLowS === ''; i += 1) {
+      const token = gitlab.sign(gitlab.buildClaims(claims()), {
+        header: { alg: 'ES256', kid: 'ec-p256' },
+        key: ecKey.privateKey,
+      })
+      if (BigInt(`0x${signatureOf(token).subarray(32).toString('hex')}`) <= P256_N / 2n) {
+        esLowS = token
+      }
+    }
+    const verifier = createVerifier({
+      issuer: gitlab.issuer,
+      audience: FAULT_AUDIENCE,
+      policy: faultPolicy,
+      algorithms: ['RS256', 'PS256', 'ES256'],
+    })
+    for (const framework of FRAMEWORKS) apps.set(framework, await startApp(framework, { verifier }))
+  })
+
+  afterAll(async () => {
+    for (const app of apps.values()) await app.close()
+    await gitlab.close()
+  })
+
+  const signatureOf = (token: string): Buffer => Buffer.from(parts(token)[2], 'base64url')
+  const spellings: {
+    name: string
+    token: () => string
+    expect: { status: number; code?: string }
+  }[] = [
+    {
+      name: 'control: PS256 signature whose first byte is 0x00',
+      token: () => psLeadingZero,
+      expect: ACCEPTED,
+    },
+    {
+      name: 'PS256 signature with its leading 0x00 stripped (255 bytes; OpenSSL verifies it)',
+      token: () => withSignature(psLeadingZero, b64url(signatureOf(psLeadingZero).subarray(1))),
+      expect: SIGNATURE,
+    },
+    {
+      name: 'PS256 signature with a 0x00 prepended (257 bytes)',
+      token: () =>
+        withSignature(
+          psLeadingZero,
+          b64url(Buffer.concat([Buffer.alloc(1), signatureOf(psLeadingZero)])),
+        ),
+      expect: SIGNATURE,
+    },
+    { name: 'control: ES256 low-S signature', token: () => esLowS, expect: ACCEPTED },
+    {
+      name: 'ES256 high-S twin (r, n − s) of a valid signature (ECDSA verifies both)',
+      token: () => {
+        const signature = signatureOf(esLowS)
+        const s = BigInt(`0x${signature.subarray(32).toString('hex')}`)
+        const twin = Buffer.concat([signature.subarray(0, 32), toBytes(P256_N - s, 32)])
+        return withSignature(esLowS, b64url(twin))
+      },
+      expect: SIGNATURE,
+    },
+  ]
+
+  for (const framework of FRAMEWORKS) {
+    describe(framework, () => {
+      for (const spelling of spellings) {
+        it(`${spelling.name} → ${spelling.expect.code ?? 'accepted'} ${spelling.expect.status}`, async () => {
+          expect(psLeadingZero).not.toBe('')
+          expect(esLowS).not.toBe('')
+          const app = apps.get(framework)
+          if (app === undefined) throw new Error(`${framework} did not start`)
+          const response = await sendRaw(`${app.url}/whoami`, { headers: bearer(spelling.token()) })
+          expect(response.status).toBe(spelling.expect.status)
+          if (spelling.expect.code !== undefined) {
+            expect((response.json as { code?: string } | undefined)?.code).toBe(
+              spelling.expect.code,
+            )
+            expect(response.headers['www-authenticate']).toBe(
+              'Bearer realm="gitlab-id-token", error="invalid_token", error_description="invalid signature"',
+            )
+          }
+        })
+      }
+    })
+  }
+})

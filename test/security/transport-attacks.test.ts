@@ -79,6 +79,27 @@ const cases: CorpusCase[] = [
     expect: INVALID_REQUEST,
   },
   {
+    // The adapters slice "Bearer <word>" without the grammar; the grammar still decides here.
+    name: 'a valid token with a double quote appended (outside b64token)',
+    request: (ctx) => ({ headers: { authorization: `Bearer ${ctx.valid()}"` } }),
+    expect: INVALID_REQUEST,
+  },
+  {
+    name: 'two tokens joined by a comma, no space ("Bearer a,b")',
+    request: (ctx) => ({ headers: { authorization: `Bearer ${ctx.valid()},${ctx.valid()}` } }),
+    expect: INVALID_REQUEST,
+  },
+  {
+    name: 'b64token padding after a valid token ("Bearer <token>==", grammatical but not a JWS)',
+    request: (ctx) => ({ headers: { authorization: `Bearer ${ctx.valid()}==` } }),
+    expect: MALFORMED,
+  },
+  {
+    name: 'several spaces after the scheme (accepted, RFC 6750 §2.1: 1*SP)',
+    request: (ctx) => ({ headers: { authorization: `Bearer   ${ctx.valid()}` } }),
+    expect: ACCEPTED,
+  },
+  {
     name: 'no Authorization header',
     request: () => ({}),
     expect: MISSING,

@@ -31,6 +31,11 @@ interface Scenario {
   authorization(): string | undefined
   readonly status: number
   readonly code?: string
+  /**
+   * The other exact answer the scenario may get: a random `kid` while the refetch budget is spent
+   * is 503 `ERR_JWKS_UNAVAILABLE` with `Retry-After` (it may be a rotation no fetch has seen yet).
+   */
+  readonly budgetSpent?: true
 }
 
 /** mulberry32: a seeded PRNG so a soak run's traffic mix is reproducible. */
@@ -191,6 +196,7 @@ function scenarios(): Scenario[] {
         ),
       status: 401,
       code: 'ERR_KEY_NOT_FOUND',
+      budgetSpent: true,
     },
     {
       name: 'untrusted issuer',
@@ -240,8 +246,8 @@ describe(`soak: ${SECONDS} s of mixed traffic through examples/deploy-service`, 
       for (const scenario of mix) if ((roll -= scenario.weight) < 0) return scenario
       return mix[0] as Scenario
     }
-    const counts = new Map<string, { sent: number; wrong: number }>(
-      mix.map((s) => [s.name, { sent: 0, wrong: 0 }]),
+    const counts = new Map<string, { sent: number; wrong: number; spent: number }>(
+      mix.map((s) => [s.name, { sent: 0, wrong: 0, spent: 0 }]),
     )
     const wrong: string[] = []
     const socketErrors = new Map<string, number>()
@@ -263,7 +269,7 @@ describe(`soak: ${SECONDS} s of mixed traffic through examples/deploy-service`, 
           agent,
           headers: authorization === undefined ? {} : { authorization },
         })
-        const count = counts.get(scenario.name) as { sent: number; wrong: number }
+        const count = counts.get(scenario.name) as { sent: number; wrong: number; spent: number }
         count.sent += 1
         if (response.status === 0) {
           socketErrors.set(
@@ -272,7 +278,13 @@ describe(`soak: ${SECONDS} s of mixed traffic through examples/deploy-service`, 
           )
           continue
         }
-        if (response.status !== scenario.status || response.json?.code !== scenario.code) {
+        const spent =
+          scenario.budgetSpent === true &&
+          response.status === 503 &&
+          response.json?.code === 'ERR_JWKS_UNAVAILABLE' &&
+          /^[1-9]\d*$/.test(String(response.headers['retry-after']))
+        if (spent) count.spent += 1
+        else if (response.status !== scenario.status || response.json?.code !== scenario.code) {
           count.wrong += 1
           if (wrong.length < 10)
             wrong.push(`${scenario.name}: ${response.status} ${String(response.json?.code)}`)
@@ -305,8 +317,12 @@ describe(`soak: ${SECONDS} s of mixed traffic through examples/deploy-service`, 
         `[soak] ${elapsed.toFixed(1)} s, ${CONCURRENCY} concurrent clients, ${total.toLocaleString('en')} requests ` +
           `(${Math.round(total / elapsed).toLocaleString('en')}/s) through examples/deploy-service (Express)`,
         ...mix.map((s) => {
-          const c = counts.get(s.name) as { sent: number; wrong: number }
-          return `[soak]   ${s.name}: ${c.sent.toLocaleString('en')} → ${s.status} ${s.code ?? ''}${c.wrong > 0 ? ` (${c.wrong} WRONG)` : ''}`
+          const c = counts.get(s.name) as { sent: number; wrong: number; spent: number }
+          const spent =
+            s.budgetSpent === true
+              ? ` (${c.spent.toLocaleString('en')} of them 503 ERR_JWKS_UNAVAILABLE + Retry-After)`
+              : ''
+          return `[soak]   ${s.name}: ${c.sent.toLocaleString('en')} → ${s.status} ${s.code ?? ''}${spent}${c.wrong > 0 ? ` (${c.wrong} WRONG)` : ''}`
         }),
         `[soak] unexpected answers: ${wrong.length === 0 ? 'none' : wrong.join('; ')}; socket errors: ${socketErrors.size === 0 ? 'none' : JSON.stringify(Object.fromEntries(socketErrors))}`,
         `[soak] service log lines: ${logged.queued.toLocaleString('en')} deploy.queued, ${logged.refused.toLocaleString('en')} deploy.refused`,

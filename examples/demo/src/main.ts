@@ -12,7 +12,8 @@ console.log(
 )
 console.log(formatTable(rows))
 console.log(
-  '\nServer-side log of the refusals (the job only sees error, error_description and code):',
+  '\nServer-side log of the refusals, from onDecision (the job sees error, error_description, code\n' +
+    'and the same request_id):',
 )
 console.log(formatServerLog(rows))
 const failed = rows.filter((row) => !row.ok).length

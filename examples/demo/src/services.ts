@@ -79,11 +79,14 @@ export function refusalOf(
 }
 
 function reasonsOf(refusal: Record<string, unknown> | undefined): readonly RuleReason[] {
-  const details = refusal?.details as { reasons?: RuleReason[] } | undefined
-  return details?.reasons ?? []
+  return (refusal?.reasons as RuleReason[] | undefined) ?? []
 }
 
-/** One line per refusal: the code and, for a policy denial, which claim failed in which rule. */
+/**
+ * One line per refusal, from the service's `onDecision` log: the job's `request_id` (the same
+ * one its response body carries), the code, the job, and for a policy denial which claim failed
+ * in which rule.
+ */
 export function summarizeLog(refusal: Record<string, unknown> | undefined): string | undefined {
   if (refusal === undefined) return undefined
   const reasons = reasonsOf(refusal).map(
@@ -92,7 +95,14 @@ export function summarizeLog(refusal: Record<string, unknown> | undefined): stri
         .map((f) => `${f.claim} is ${JSON.stringify(f.actual)}, needs ${f.expected}`)
         .join('; ')}`,
   )
-  return [`${String(refusal.code)} (${String(refusal.reason)})`, ...reasons].join(' | ')
+  const {
+    job_id: jobId,
+    request_id: requestId,
+    code,
+  } = refusal as Record<string, string | undefined>
+  const job = jobId === undefined ? 'job unknown' : `job ${jobId}`
+  const head = `request_id ${requestId ?? '?'}: ${code ?? '?'}, ${job}`
+  return [head, ...reasons].join(' | ')
 }
 
 /** Whether the logged denial names exactly the expected failing claims of the expected rule. */

@@ -7,19 +7,17 @@
 
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-  isGitlabIdTokenError,
-  type IssuerConfig,
-  type Verifier,
-  type VerifierOptions,
-} from '@gitlab-id-token/core'
-import { verifyGitlabIdToken } from '@gitlab-id-token/express'
-import express, { type ErrorRequestHandler, type Express } from 'express'
+import type { DecisionEvent, IssuerConfig, Verifier, VerifierOptions } from '@gitlab-id-token/core'
+import { gitlabIdTokenErrorHandler, verifyGitlabIdToken } from '@gitlab-id-token/express'
+import express, { type Express, type Request } from 'express'
 import { authorizeDeploy, deployPolicy } from './policy.js'
 
 export const DEFAULT_AUDIENCE = 'https://deploy.acme.example'
 
-/** One structured log line. Denials carry the core's per-rule reasons; nothing carries a token. */
+/**
+ * One structured log line. A refusal carries the job's `request_id` (also in the job's response
+ * body), its identity and the core's per-rule reasons; nothing carries a token.
+ */
 export interface LogEntry {
   readonly event: 'deploy.queued' | 'deploy.refused'
   readonly [field: string]: unknown
@@ -30,12 +28,32 @@ export interface DeployServiceOptions {
   readonly issuer: string | IssuerConfig
   /** The `aud` jobs request in `id_tokens:`. Default {@link DEFAULT_AUDIENCE}. */
   readonly audience?: string
-  /** Share a verifier (and its key cache) instead of building one; `issuer`/`audience` are then unused. */
+  /**
+   * Share a verifier (and its key cache) instead of building one; `issuer`/`audience` are then
+   * unused, and refusals are logged by that verifier's own `onDecision`.
+   */
   readonly verifier?: Verifier
   /** Where log lines go. Default: JSON on stdout. */
   readonly log?: (entry: LogEntry) => void
   /** Passed to the core (tests pin the clock). */
   readonly now?: VerifierOptions['now']
+}
+
+/** The refusal log line, from the verifier's decision event (the audit trail of every refusal). */
+export function refusalEntry(event: DecisionEvent, req: Request | undefined): LogEntry {
+  const { identity } = event
+  return {
+    event: 'deploy.refused',
+    request_id: event.requestId,
+    code: event.code,
+    status: event.status,
+    stage: event.stage,
+    route: req === undefined ? undefined : `${req.method} ${req.path}`,
+    project_path: identity?.project_path,
+    pipeline_id: identity?.pipeline_id,
+    job_id: identity?.job_id,
+    reasons: event.reasons,
+  }
 }
 
 export function createApp(options: DeployServiceOptions): Express {
@@ -48,6 +66,10 @@ export function createApp(options: DeployServiceOptions): Express {
             issuer: options.issuer,
             audience: options.audience ?? DEFAULT_AUDIENCE,
             policy: deployPolicy,
+            // The adapter passes Express's `req` as the second argument.
+            onDecision: (event, req) => {
+              if (event.outcome === 'refused') log(refusalEntry(event, req as Request | undefined))
+            },
             ...(options.now === undefined ? {} : { now: options.now }),
           }
         : { verifier: options.verifier },
@@ -58,7 +80,7 @@ export function createApp(options: DeployServiceOptions): Express {
     // verifyGitlabIdToken ran on every route, so the result is there.
     const token = req.gitlabIdToken!
     const { environment } = req.params
-    authorizeDeploy(token, environment)
+    authorizeDeploy(token, environment, req)
     const { project_path, ref, sha, pipeline_id, job_id } = token.claims
     log({ event: 'deploy.queued', environment, project_path, ref, pipeline_id, job_id })
     res
@@ -66,23 +88,9 @@ export function createApp(options: DeployServiceOptions): Express {
       .json({ status: 'queued', environment, project_path, ref, sha, grants: token.grants })
   })
 
-  // Render refusals as JSON a CI script can read; log the full reason here, not in the response.
-  const refusals: ErrorRequestHandler = (error, req, res, next) => {
-    if (!isGitlabIdTokenError(error)) {
-      next(error)
-      return
-    }
-    log({
-      event: 'deploy.refused',
-      code: error.code,
-      reason: error.message,
-      details: error.details,
-      route: `${req.method} ${req.path}`,
-      job: req.gitlabIdToken?.claims.job_id,
-    })
-    res.status(error.status).set(error.headers).json(error) // toJSON(): { error, error_description, code }
-  }
-  app.use(refusals)
+  // Refusals as JSON a CI script can read: { error, error_description, code, request_id }.
+  // Express's own handler would send an HTML page with the stack trace.
+  app.use(gitlabIdTokenErrorHandler())
   return app
 }
 

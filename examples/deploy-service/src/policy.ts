@@ -3,6 +3,7 @@
  */
 
 import { GitlabIdTokenError, type Policy, type VerifyResult } from '@gitlab-id-token/core'
+import { assertGrants } from '@gitlab-id-token/core/adapter'
 
 /** acme/widget. Pin the ID, not the path: a renamed project's old path can be registered again. */
 export const PRODUCTION_PROJECT_ID = '4242'
@@ -32,20 +33,23 @@ export const deployPolicy: Policy = {
 }
 
 /**
- * A deploy to `environment` needs the matching grant and the job's own `environment` claim. The
- * grant alone would do with the policy above, but the route should not depend on every future
- * rule pinning `environment`.
+ * A deploy to `environment` needs the matching grant (`assertGrants` answers 403 and reports the
+ * refusal to `onDecision`, naming the rules that would have granted it) and the job's own
+ * `environment` claim. The grant alone would do with the policy above, but the route should not
+ * depend on every future rule pinning `environment`.
  */
-export function authorizeDeploy(result: VerifyResult, environment: string): void {
-  const granted = result.grants.includes(`deploy:${environment}`)
-  if (!granted || result.claims.environment !== environment) {
-    throw new GitlabIdTokenError('ERR_INSUFFICIENT_SCOPE', `no deploy grant for this environment`, {
-      details: {
-        environment,
-        jobEnvironment: result.claims.environment ?? null,
-        grants: result.grants,
-        rules: result.rules,
-      },
+export function authorizeDeploy(
+  result: VerifyResult,
+  environment: string,
+  request?: unknown,
+): void {
+  const grant = `deploy:${environment}`
+  assertGrants(result, [grant], request)
+  if (result.claims.environment !== environment) {
+    const error = new GitlabIdTokenError('ERR_INSUFFICIENT_SCOPE', 'job environment differs', {
+      details: { required: [grant], missing: [], rules: result.rules, candidates: [] },
     })
+    error.requestId = result.requestId
+    throw error
   }
 }

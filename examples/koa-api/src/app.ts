@@ -5,13 +5,14 @@
 
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { DecisionEvent, IssuerConfig, Verifier } from '@gitlab-id-token/core'
+import { assertGrants } from '@gitlab-id-token/core/adapter'
 import {
   GitlabIdTokenError,
-  isGitlabIdTokenError,
-  type IssuerConfig,
-  type Verifier,
-} from '@gitlab-id-token/core'
-import { verifyGitlabIdToken, type GitlabIdTokenState } from '@gitlab-id-token/koa'
+  gitlabIdTokenErrorHandler,
+  verifyGitlabIdToken,
+  type GitlabIdTokenState,
+} from '@gitlab-id-token/koa'
 import Router from '@koa/router'
 import Koa from 'koa'
 import { deployPolicy } from './policy.js'
@@ -34,27 +35,29 @@ export interface KoaApiOptions {
   readonly log?: (entry: LogEntry) => void
 }
 
+/** The refusal log line, from the verifier's decision event: the same fields in every example. */
+function refusalEntry(event: DecisionEvent, ctx: Koa.Context | undefined): LogEntry {
+  const { identity } = event
+  return {
+    event: 'deploy.refused',
+    request_id: event.requestId,
+    code: event.code,
+    status: event.status,
+    stage: event.stage,
+    route: ctx === undefined ? undefined : `${ctx.method} ${ctx.path}`,
+    project_path: identity?.project_path,
+    pipeline_id: identity?.pipeline_id,
+    job_id: identity?.job_id,
+    reasons: event.reasons,
+  }
+}
+
 export function createApp(options: KoaApiOptions): Koa {
   const log = options.log ?? ((entry) => console.log(JSON.stringify(entry)))
   const app = new Koa()
   // Koa's default handler already answers with the right status and headers; this one adds the
-  // JSON body a CI script can read and logs the full reason server-side.
-  app.use(async (ctx, next) => {
-    try {
-      await next()
-    } catch (error) {
-      if (!isGitlabIdTokenError(error)) throw error
-      log({
-        event: 'deploy.refused',
-        code: error.code,
-        reason: error.message,
-        details: error.details,
-      })
-      ctx.status = error.status
-      ctx.set(error.headers)
-      ctx.body = error.toJSON()
-    }
-  })
+  // JSON body a CI script can read, with the request_id the log line below carries too.
+  app.use(gitlabIdTokenErrorHandler())
   app.use(
     verifyGitlabIdToken(
       options.verifier === undefined
@@ -62,6 +65,10 @@ export function createApp(options: KoaApiOptions): Koa {
             issuer: options.issuer,
             audience: options.audience ?? DEFAULT_AUDIENCE,
             policy: deployPolicy,
+            // The adapter passes Koa's `ctx` as the second argument.
+            onDecision: (event, ctx) => {
+              if (event.outcome === 'refused') log(refusalEntry(event, ctx as Koa.Context))
+            },
           }
         : { verifier: options.verifier },
     ),
@@ -71,22 +78,15 @@ export function createApp(options: KoaApiOptions): Koa {
   router.post('/deploy/:environment', (ctx) => {
     const token = ctx.state.gitlabIdToken
     const { environment = '' } = ctx.params
+    const grant = `deploy:${environment}`
+    assertGrants(token, [grant], ctx) // 403, reported to onDecision with stage 'grants'
     // The grant comes from a rule that pins `environment`; check the claim as well.
-    if (
-      !token.grants.includes(`deploy:${environment}`) ||
-      token.claims.environment !== environment
-    ) {
-      throw new GitlabIdTokenError(
-        'ERR_INSUFFICIENT_SCOPE',
-        'no deploy grant for this environment',
-        {
-          details: {
-            environment,
-            jobEnvironment: token.claims.environment ?? null,
-            grants: token.grants,
-          },
-        },
-      )
+    if (token.claims.environment !== environment) {
+      const error = new GitlabIdTokenError('ERR_INSUFFICIENT_SCOPE', 'job environment differs', {
+        details: { required: [grant], missing: [], rules: token.rules, candidates: [] },
+      })
+      error.requestId = token.requestId
+      throw error
     }
     const { project_path, ref, sha, pipeline_id, job_id } = token.claims
     log({ event: 'deploy.queued', environment, project_path, ref, pipeline_id, job_id })

@@ -10,14 +10,20 @@ import type { ClaimName, GitlabIdTokenClaims } from './claims.js'
 import { GitlabIdTokenError } from './errors.js'
 import { compileMatcher, describeValue } from './matcher.js'
 import type { ClaimPredicate } from './matcher.js'
-import type { ClaimFailure, PolicyDecision, Rule, RuleReason } from './policy-types.js'
+import type { ClaimFailure, Matcher, PolicyDecision, Rule, RuleReason } from './policy-types.js'
+import { isTenantPin } from './tenant-pin.js'
 
 /** A rule ready for the hot path. */
 export interface CompiledRule {
   readonly name: string
+  /** The rule's entries, pins first (see {@link compileRule}). */
   readonly claims: readonly ClaimName[]
   readonly tests: readonly ClaimPredicate[]
   readonly expected: readonly string[]
+  /** How many leading entries are pins: an exact `iss`, then the tenant pins. */
+  readonly pins: number
+  /** The last failed-pin reason, reused while the same tenant keeps calling (see `reason`). */
+  readonly memo: { failed: number; actual: unknown; reason: RuleReason | undefined }
   /** The decision when this is the only matching allow rule, built once. */
   readonly single: PolicyDecision
   readonly grants: readonly string[]
@@ -49,6 +55,28 @@ export function validateShape(policy: unknown): void {
   }
 }
 
+// An exact `iss` is the cheapest test and the first boundary (issuer, then tenant within it).
+function pinRank(claim: string, matcher: Matcher): number {
+  if (claim === 'iss' && typeof matcher === 'string') return 0
+  return isTenantPin(claim as ClaimName, matcher) ? 1 : 2
+}
+
+/**
+ * Validates and compiles one rule. Its entries are reordered pins first, so that a token of
+ * another issuer or tenant fails on a string comparison and never reaches the rule's globs,
+ * regexes or functions: those only ever see the values of the tenant the rule names.
+ *
+ * @param rule - the rule as written.
+ * @param at - its location, e.g. `allow[0]`; also its name when it has none.
+ * @throws {GitlabIdTokenError} `ERR_INVALID_CONFIG` naming the rule and the problem.
+ *
+ * @example
+ * ```ts
+ * const rule = compileRule({ match: { environment: 'prod', project_id: '42' } }, 'allow[0]')
+ * rule.claims // ['project_id', 'environment']
+ * rule.pins   // 1
+ * ```
+ */
 export function compileRule(rule: Rule, at: string): CompiledRule {
   if (!isPlainObject(rule))
     throw invalid(`policy ${at} must be an object, got ${describeValue(rule)}`)
@@ -65,10 +93,7 @@ export function compileRule(rule: Rule, at: string): CompiledRule {
   if (!isPlainObject(match) || Object.keys(match).length === 0) {
     throw invalid(`policy ${at}.match must be a non-empty object of claim name → matcher`)
   }
-  const claims: ClaimName[] = []
-  const tests: ClaimPredicate[] = []
-  const expected: string[] = []
-  for (const [claim, matcher] of Object.entries(match)) {
+  const entries = Object.entries(match).map(([claim, matcher]) => {
     if (!KNOWN_CLAIMS.has(claim)) {
       throw invalid(
         `policy ${at}.match: unknown claim "${claim}". Known claims: ${CLAIM_NAMES.join(', ')}`,
@@ -76,10 +101,14 @@ export function compileRule(rule: Rule, at: string): CompiledRule {
     }
     // An `undefined` matcher must not silently drop a condition and widen the rule.
     const compiled = compileMatcher(matcher, claim as ClaimName, `${at}.match.${claim}`)
-    claims.push(claim as ClaimName)
-    tests.push(compiled.test)
-    expected.push(compiled.expected)
-  }
+    return { claim: claim as ClaimName, compiled, rank: pinRank(claim, matcher) }
+  })
+  // Array.prototype.sort is stable (ES2019): entries of one rank keep the policy's order.
+  entries.sort((a, b) => a.rank - b.rank)
+  const claims = entries.map((entry) => entry.claim)
+  const tests = entries.map((entry) => entry.compiled.test)
+  const expected = entries.map((entry) => entry.compiled.expected)
+  const pins = entries.filter((entry) => entry.rank < 2).length
   const grants = rule.grants ?? EMPTY
   if (!Array.isArray(grants) || !grants.every((g) => typeof g === 'string')) {
     throw invalid(`policy ${at}.grants must be an array of strings`)
@@ -91,11 +120,21 @@ export function compileRule(rule: Rule, at: string): CompiledRule {
     claims,
     tests,
     expected,
+    pins,
+    memo: { failed: -1, actual: undefined, reason: undefined },
     grants: unique,
     single: freezeDecision(true, unique, [name], EMPTY),
   }
 }
 
+/**
+ * The index of the first failing entry of `rule` (pins first), or -1 when every entry holds.
+ *
+ * @example
+ * ```ts
+ * firstFailure(rule, claims) === -1 // the rule matches
+ * ```
+ */
 export function firstFailure(rule: CompiledRule, claims: GitlabIdTokenClaims): number {
   const { tests, claims: names } = rule
   const values = claims as unknown as Claims
@@ -106,9 +145,20 @@ export function firstFailure(rule: CompiledRule, claims: GitlabIdTokenClaims): n
 }
 
 /**
- * Every failing entry of `rule`. `failed` is the entry the fast pass already saw fail (the ones
- * before it passed), or -1 when the rule was not evaluated yet. Entries the fast pass called are
- * not called again: a function matcher runs at most once per element per decision.
+ * Why `rule` did not match, with its grants. `failed` is the entry {@link firstFailure} saw fail
+ * (the ones before it held).
+ *
+ * The work is bounded by the pins: when a pin failed, that pin is the whole reason and nothing
+ * else of the rule runs (a stranger's token never reaches its globs, regexes or functions, not
+ * even to explain a refusal). When every pin held, the token is the rule's own tenant's, and each
+ * later entry runs once to list every failing claim; entries the fast pass already ran are not
+ * run again, so a function matcher runs at most once per element per decision.
+ *
+ * @example
+ * ```ts
+ * reason(rule, claims, firstFailure(rule, claims))
+ * // { rule: 'deploy', grants: ['deploy'], failures: [{ claim: 'project_id', expected: '"42"', actual: '7' }] }
+ * ```
  */
 export function reason(
   rule: CompiledRule,
@@ -117,14 +167,38 @@ export function reason(
 ): RuleReason {
   const values = claims as unknown as Claims
   const failures: ClaimFailure[] = []
-  for (let j = Math.max(failed, 0); j < rule.tests.length; j++) {
+  if (failed < 0) return Object.freeze({ rule: rule.name, grants: rule.grants, failures: EMPTY })
+  const { memo } = rule
+  const pinFailed = failed < rule.pins
+  if (pinFailed) {
+    // A failed pin is the whole reason and depends on one primitive value only: while the same
+    // tenant keeps calling, the frozen reason of the last call is reused (allowed decisions carry
+    // the other rules' reasons, so this is on the hot path).
+    const actual = values[rule.claims[failed]!]
+    if (memo.reason !== undefined && memo.failed === failed && memo.actual === actual) {
+      return memo.reason
+    }
+  }
+  const end = pinFailed ? failed + 1 : rule.tests.length
+  for (let j = failed; j < end; j++) {
     const claim = rule.claims[j]!
     const actual = values[claim]
     if (j === failed || !rule.tests[j]!(actual, claims)) {
       failures.push(Object.freeze({ claim, expected: rule.expected[j]!, actual }))
     }
   }
-  return Object.freeze({ rule: rule.name, failures: Object.freeze(failures) })
+  const result = Object.freeze({
+    rule: rule.name,
+    grants: rule.grants,
+    failures: Object.freeze(failures),
+  })
+  const actual = failures[0]?.actual
+  if (pinFailed && (typeof actual !== 'object' || actual === null)) {
+    memo.failed = failed
+    memo.actual = actual
+    memo.reason = result
+  }
+  return result
 }
 
 export function freezeDecision(

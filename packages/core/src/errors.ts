@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { DetailsOf } from './error-details.js'
+
 /**
  * Every code a {@link GitlabIdTokenError} can carry. Codes are stable across releases: match on them,
  * never on messages.
@@ -147,11 +149,13 @@ export const DEFAULT_REALM = 'gitlab-id-token'
  * new GitlabIdTokenError('ERR_JWKS_UNAVAILABLE', 'key set unavailable', { cause, retryAfter: 10 })
  * ```
  */
-export interface GitlabIdTokenErrorOptions {
+export interface GitlabIdTokenErrorOptions<
+  C extends GitlabIdTokenErrorCode = GitlabIdTokenErrorCode,
+> {
   /** The underlying error, chained as the standard `cause`. */
   cause?: unknown
-  /** Structured, server-side-only facts about the failure (e.g. the policy's per-rule reasons). */
-  details?: unknown
+  /** Structured, server-side-only facts about the failure, shaped by the code ({@link DetailsOf}). */
+  details?: DetailsOf<C> | undefined
   /** Seconds for `Retry-After` (only sent with 503). Default 30. */
   retryAfter?: number
 }
@@ -165,7 +169,9 @@ export interface GitlabIdTokenErrorOptions {
  * - `headers`: `WWW-Authenticate` per RFC 6750 §3, plus `Retry-After` on 503.
  * - `expose`: whether `message` may be shown to the client. Token errors expose only a generic
  *   description of the failed check; 5xx errors never expose.
- * - `details`: structured server-side facts (never part of `message` or `headers`).
+ * - `details`: structured server-side facts typed by the code ({@link DetailsOf}; narrow with
+ *   `isGitlabIdTokenError(err, code)`), never part of `message`, `headers` or `toJSON()`.
+ * - `requestId`: the correlation ID of the `verify()` call that refused, echoed as `request_id`.
  *
  * The `message` names the failing check and never contains the token or a claim value.
  *
@@ -174,17 +180,19 @@ export interface GitlabIdTokenErrorOptions {
  * try {
  *   await verifier.verify(token)
  * } catch (err) {
- *   if (err instanceof GitlabIdTokenError && err.code === 'ERR_POLICY_DENIED') {
- *     log.warn({ code: err.code, reasons: err.details }, 'deploy refused')
+ *   if (isGitlabIdTokenError(err, 'ERR_POLICY_DENIED')) {
+ *     log.warn({ code: err.code, reasons: err.details?.reasons }, 'deploy refused')
  *   }
  *   throw err
  * }
  * ```
  */
-export class GitlabIdTokenError extends Error {
+export class GitlabIdTokenError<
+  C extends GitlabIdTokenErrorCode = GitlabIdTokenErrorCode,
+> extends Error {
   override readonly name = 'GitlabIdTokenError'
   /** Stable, machine-readable reason. */
-  readonly code: GitlabIdTokenErrorCode
+  readonly code: C
   /** The HTTP status a server should answer with. */
   readonly status: 400 | 401 | 403 | 500 | 503
   /** Whether `message` is safe to show to the client (Koa and Fastify read this). */
@@ -192,17 +200,18 @@ export class GitlabIdTokenError extends Error {
   /** Response headers: `WWW-Authenticate`, and `Retry-After` on 503. */
   readonly headers: Readonly<Record<string, string>>
   /** Server-side-only structured facts about the failure. */
-  readonly details: unknown
+  readonly details: DetailsOf<C> | undefined
+  /**
+   * The correlation ID shown to the client as `request_id`: opaque, chosen by the verifier or the
+   * framework, never derived from the token.
+   */
+  requestId?: string
 
   /**
    * @param code - the failing check.
    * @param message - for logs: names the check, never contains the token or claim values.
    */
-  constructor(
-    code: GitlabIdTokenErrorCode,
-    message?: string,
-    options: GitlabIdTokenErrorOptions = {},
-  ) {
+  constructor(code: C, message?: string, options: GitlabIdTokenErrorOptions<C> = {}) {
     const shape = SHAPES[code]
     super(message ?? shape.description, options.cause === undefined ? {} : { cause: options.cause })
     this.code = code
@@ -230,14 +239,20 @@ export class GitlabIdTokenError extends Error {
 
   /**
    * A JSON body clients can act on, with nothing a client did not send:
-   * `{ error, error_description, code }`.
+   * `{ error, error_description, code, request_id? }`.
    */
-  toJSON(): { error: string; error_description: string; code: GitlabIdTokenErrorCode } {
-    return {
+  toJSON(): {
+    error: string
+    error_description: string
+    code: C
+    request_id?: string
+  } {
+    const body = {
       error: this.oauthError ?? (this.status >= 500 ? 'server_error' : 'unauthorized'),
       error_description: this.description,
       code: this.code,
     }
+    return this.requestId === undefined ? body : { ...body, request_id: this.requestId }
   }
 }
 
@@ -253,14 +268,20 @@ function buildHeaders(shape: Shape, retryAfter = 30): Record<string, string> {
 }
 
 /**
- * Whether `value` is a {@link GitlabIdTokenError}, optionally with the given code. Works across
- * duplicated copies of the package (checks the shape, not only the prototype).
+ * Whether `value` is a {@link GitlabIdTokenError}, optionally with the given code; with a code,
+ * `details` narrows to that code's shape. Works across duplicated copies of the package (checks
+ * the shape, not only the prototype).
  *
  * @example
  * ```ts
- * if (isGitlabIdTokenError(err, 'ERR_JWKS_UNAVAILABLE')) alertOnCall(err)
+ * if (isGitlabIdTokenError(err, 'ERR_JWKS_UNAVAILABLE')) alertOnCall(err.details?.url)
  * ```
  */
+export function isGitlabIdTokenError<C extends GitlabIdTokenErrorCode>(
+  value: unknown,
+  code: C,
+): value is GitlabIdTokenError<C>
+export function isGitlabIdTokenError(value: unknown): value is GitlabIdTokenError
 export function isGitlabIdTokenError(
   value: unknown,
   code?: GitlabIdTokenErrorCode,

@@ -70,7 +70,42 @@ function normalise(entry: string | IssuerConfig): IssuerConfig {
   return config
 }
 
-/** Resolves the `issuer` option into a map from the exact `iss` string to its configuration. */
+// GitLab's `iss` is `Settings.gitlab.url` verbatim: scheme, lower-case host, the port only when it
+// is not the default, the relative root without a trailing slash, nothing else. An issuer spelt
+// any other way can never equal a token's `iss`, so every token would be ERR_ISSUER_UNTRUSTED.
+// One exception: `ci_id_tokens.issuer_url` (GitLab 18.1) is used verbatim, and GitLab's own spec
+// sets it with a trailing slash. That override is the only way a slash reaches `iss`, and there
+// discovery at the issuer names the instance URL, not the override: so a trailing slash is taken
+// only with an explicit key source (`jwksUri` or `jwks`), which is the override's configuration.
+function checkSpelling(issuers: ReadonlyMap<string, IssuerConfig>): void {
+  for (const [issuer, config] of issuers) {
+    const url = new URL(issuer)
+    const canonical = `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+    if (issuer === canonical) continue
+    const slashOnly = issuer === `${canonical}/` && url.search === '' && url.hash === ''
+    if (slashOnly && (config.jwksUri !== undefined || config.jwks !== undefined)) continue
+    throw invalid(
+      slashOnly
+        ? `issuer ${JSON.stringify(issuer)} ends in a slash, which a GitLab token's iss never ` +
+            `has unless the instance sets ci_id_tokens.issuer_url with one. Set "issuer" to ` +
+            `${JSON.stringify(canonical)}; or, for such an override, keep the slash and set ` +
+            `"jwksUri" to the instance's key set (e.g. https://<instance>/oauth/discovery/keys): ` +
+            `its discovery document names the instance URL, not the override`
+        : `issuer ${JSON.stringify(issuer)} can never equal a GitLab token's iss; GitLab would send ${JSON.stringify(canonical)} (no trailing slash, query or default port)`,
+    )
+  }
+}
+
+/**
+ * Resolves the `issuer` option into a map from the exact `iss` string to its configuration, and
+ * refuses an issuer no GitLab token can carry.
+ *
+ * @example
+ * ```ts
+ * resolveIssuers('https://gitlab.example.com') // Map { 'https://gitlab.example.com' => { issuer } }
+ * resolveIssuers('https://gitlab.example.com/') // throws ERR_INVALID_CONFIG (trailing slash)
+ * ```
+ */
 export function resolveIssuers(
   option: string | IssuerConfig | readonly (string | IssuerConfig)[] | undefined,
 ): Map<string, IssuerConfig> {
@@ -82,5 +117,6 @@ export function resolveIssuers(
     if (issuers.has(config.issuer)) throw invalid(`issuer ${config.issuer} is configured twice`)
     issuers.set(config.issuer, config)
   }
+  checkSpelling(issuers)
   return issuers
 }

@@ -5,9 +5,12 @@
  */
 
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { extname, resolve } from 'node:path'
-import { parse as parseYaml } from 'yaml'
+import type { parse as ParseYaml } from 'yaml'
 import { GitlabIdTokenError } from './errors.js'
+import { resolveIssuerScope } from './issuer-scope.js'
+import type { AllowAnyProject } from './issuer-scope.js'
 import { describeValue } from './matcher.js'
 import { compilePolicy } from './policy.js'
 import type { Policy } from './policy-types.js'
@@ -21,7 +24,10 @@ import type { VerifierOptions } from './types.js'
  * const options: EnvOptions = loadOptionsFromEnv(process.env)
  * ```
  */
-export type EnvOptions = Pick<VerifierOptions, 'audience' | 'issuer' | 'policy' | 'allowAnyProject'>
+export type EnvOptions = Pick<
+  VerifierOptions,
+  'audience' | 'issuer' | 'policy' | 'allowAnyProject' | 'allowAnyProjectOnSharedInstance'
+>
 
 const AUDIENCE = 'GITLAB_ID_TOKEN_AUDIENCE'
 const ISSUER = 'GITLAB_ID_TOKEN_ISSUER'
@@ -35,8 +41,10 @@ const POLICY = 'GITLAB_ID_TOKEN_POLICY'
  *   comma-separated for several instances.
  * - `GITLAB_ID_TOKEN_POLICY` (required): inline JSON when the trimmed value starts with `{`,
  *   otherwise a path (relative to the working directory) to a `.json`, `.yaml` or `.yml` file.
- *   A file may carry `allowAnyProject: true` next to `allow`/`deny`, and a `$schema` key for
- *   editors (`@gitlab-id-token/core/policy.schema.json`). Regexes are written `{ regex, flags }`.
+ *   A file may carry `allowAnyProject` (`true`, or `{ issuers: [...] }` with several instances)
+ *   and `allowAnyProjectOnSharedInstance` next to `allow`/`deny`, exactly as the verifier options
+ *   of those names, and a `$schema` key for editors (`@gitlab-id-token/core/policy.schema.json`).
+ *   Regexes are written `{ regex, flags }`.
  *
  * A single audience or issuer is returned as a string, several as an array. The policy is
  * validated here, so a bad file fails at startup, not on the first request.
@@ -81,17 +89,26 @@ export function loadOptionsFromEnv(
       `${where}: a policy must be an object with allow (and deny), got ${describeValue(document)}`,
     )
   }
-  const { allowAnyProject, $schema: _schema, ...policy } = document as Record<string, unknown>
-  if (allowAnyProject !== undefined && typeof allowAnyProject !== 'boolean') {
-    throw invalid(
-      `${where}: allowAnyProject must be true or false, got ${describeValue(allowAnyProject)}`,
-    )
+  const {
+    allowAnyProject,
+    allowAnyProjectOnSharedInstance,
+    $schema: _schema,
+    ...policy
+  } = document as Record<string, unknown>
+  const scope = {
+    ...(allowAnyProject === undefined
+      ? {}
+      : { allowAnyProject: allowAnyProject as AllowAnyProject }),
+    ...(allowAnyProjectOnSharedInstance === undefined
+      ? {}
+      : { allowAnyProjectOnSharedInstance: allowAnyProjectOnSharedInstance as boolean }),
   }
+  // The issuers are checked against these settings by createVerifier, which knows the final
+  // issuer list (the code may override GITLAB_ID_TOKEN_ISSUER); here only their shapes and the
+  // policy itself, so a typo in the file fails at startup with the variable named.
   try {
-    compilePolicy(
-      policy as unknown as Policy,
-      allowAnyProject === undefined ? {} : { allowAnyProject },
-    )
+    resolveIssuerScope(scope)
+    compilePolicy(policy as unknown as Policy, scope)
   } catch (cause) {
     throw invalid(`${where}: ${(cause as Error).message}`, cause)
   }
@@ -99,7 +116,7 @@ export function loadOptionsFromEnv(
     audience,
     ...(issuer === undefined ? {} : { issuer }),
     policy: policy as unknown as Policy,
-    ...(allowAnyProject === undefined ? {} : { allowAnyProject }),
+    ...scope,
   })
 }
 
@@ -137,12 +154,18 @@ function readPolicyFile(path: string, where: string): unknown {
   return parse(text, format, where)
 }
 
+// `yaml` costs ~19 ms to import and only a YAML policy file needs it: loaded on first use, so a
+// service configured in code or with JSON never pays for it. `require` keeps this API synchronous.
+let parseYaml: ((text: string) => unknown) | undefined
+const loadYaml = (): ((text: string) => unknown) =>
+  (parseYaml ??= (createRequire(import.meta.url)('yaml') as { parse: typeof ParseYaml }).parse)
+
 function parse(text: string, format: 'json' | 'yaml', where: string): unknown {
   try {
     // JSON.parse rejects the byte-order mark some Windows editors write.
     return format === 'json'
       ? (JSON.parse(text.replace(/^\uFEFF/, '')) as unknown)
-      : parseYaml(text)
+      : loadYaml()(text)
   } catch (cause) {
     throw invalid(`${where}: invalid ${format.toUpperCase()}: ${(cause as Error).message}`, cause)
   }

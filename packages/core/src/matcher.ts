@@ -4,10 +4,12 @@
  * @module
  */
 
-import { CASE_INSENSITIVE_CLAIMS } from './claims.js'
+import { asciiLower } from './ascii-fold.js'
 import type { ClaimName, GitlabIdTokenClaims } from './claims.js'
 import { GitlabIdTokenError } from './errors.js'
 import { compileGlob } from './glob.js'
+import { assertValueFits, policyError as invalid, targetOf } from './matcher-value-types.js'
+import type { MatcherTarget as Target } from './matcher-value-types.js'
 import type { Matcher } from './policy-types.js'
 
 /** Tests one claim's value (as the token carried it: scalar, array, object, `null` or absent). */
@@ -31,17 +33,22 @@ interface Part {
  * cannot fail later on its shape.
  *
  * - A claim that is absent or `null` never matches (and no function is called for it).
- * - An array claim (`aud`, `groups_direct`) matches when any element does; a function matcher is
- *   called once per element.
- * - Path claims in `CASE_INSENSITIVE_CLAIMS` compare ignoring case (strings, globs and regexes).
+ * - An array claim (`aud`, `groups_direct`, `user_identities`) matches when any element does; a
+ *   function matcher is called once per element. Any other claim carrying an array never matches:
+ *   `ref_protected: ["false", "true"]` is not a value GitLab signs.
+ * - Path claims in `CASE_INSENSITIVE_CLAIMS` compare ignoring ASCII case: strings and globs fold
+ *   `A`–`Z` only (the Kelvin sign `K` is not `k`); regexes get the `i` flag, whose folding is
+ *   JavaScript's (Unicode under `u`/`v`).
  * - A numeric claim (`runner_id`) is compared through its decimal string by string, glob and regex
  *   matchers. Objects (`job_config`, `user_identities` elements) match only through functions.
+ * - Values are typed by the claim (see `assertValueFits`): a number only on ID, numeric and time
+ *   claims; boolean claims take only `true`, `false`, `'true'`, `'false'`, `''` or a function.
  *
  * @param matcher - the matcher as written in the policy.
  * @param claim - the claim it applies to (selects case sensitivity).
  * @param at - where the matcher sits, for error messages. Default: the claim name.
- * @throws {GitlabIdTokenError} `ERR_INVALID_CONFIG` for a malformed matcher, an empty array or an
- *   invalid regex.
+ * @throws {GitlabIdTokenError} `ERR_INVALID_CONFIG` for a malformed matcher, an empty array, an
+ *   invalid regex or a value of the wrong type for the claim.
  *
  * @example
  * ```ts
@@ -55,11 +62,14 @@ export function compileMatcher(
   claim: ClaimName,
   at: string = claim,
 ): CompiledMatcher {
-  const part = compilePart(matcher, CASE_INSENSITIVE_CLAIMS.has(claim), at)
+  const target = targetOf(claim, at)
+  const part = compilePart(matcher, target)
   const element = part.test
+  const { array } = target
   const test: ClaimPredicate = (value, claims) => {
     if (value === undefined || value === null) return false
     if (!Array.isArray(value)) return element(value, claims)
+    if (!array) return false
     for (const item of value as readonly unknown[]) {
       if (item !== undefined && item !== null && element(item, claims)) return true
     }
@@ -68,7 +78,9 @@ export function compileMatcher(
   return Object.freeze({ test, expected: part.expected })
 }
 
-function compilePart(matcher: unknown, ci: boolean, at: string): Part {
+function compilePart(matcher: unknown, target: Target): Part {
+  const { ci, at } = target
+  if (!Array.isArray(matcher)) assertValueFits(matcher, target)
   switch (typeof matcher) {
     case 'string':
       return exact(matcher, ci)
@@ -89,7 +101,7 @@ function compilePart(matcher: unknown, ci: boolean, at: string): Part {
     }
     case 'object':
       if (matcher === null) break
-      if (Array.isArray(matcher)) return anyOf(matcher as readonly unknown[], ci, at)
+      if (Array.isArray(matcher)) return anyOf(matcher as readonly unknown[], target)
       if (matcher instanceof RegExp) return regex(matcher.source, matcher.flags, ci, at)
       return objectMatcher(matcher as Record<string, unknown>, ci, at)
   }
@@ -104,12 +116,10 @@ function exact(text: string, ci: boolean): Part {
   if (!ci) {
     return { test: (v) => v === text || (typeof v === 'number' && String(v) === text), expected }
   }
-  const lower = text.toLowerCase()
+  const lower = asciiLower(text)
   return {
     test: (v) =>
-      typeof v === 'string'
-        ? v.toLowerCase() === lower
-        : typeof v === 'number' && String(v) === text,
+      typeof v === 'string' ? asciiLower(v) === lower : typeof v === 'number' && String(v) === text,
     expected,
   }
 }
@@ -123,14 +133,15 @@ function numeric(n: number, at: string): Part {
   return { test: (v) => v === text || v === n, expected: text }
 }
 
-function anyOf(list: readonly unknown[], ci: boolean, at: string): Part {
+function anyOf(list: readonly unknown[], target: Target): Part {
+  const { at } = target
   if (list.length === 0) {
     throw invalid(
       at,
       'an empty matcher array matches nothing; list at least one value or remove the claim',
     )
   }
-  const parts = list.map((item, i) => compilePart(item, ci, `${at}[${i}]`))
+  const parts = list.map((item, i) => compilePart(item, { ...target, at: `${at}[${i}]` }))
   const expected = `any of [${parts.map((p) => p.expected).join(', ')}]`
   if (parts.length === 1 && parts[0]) return { test: parts[0].test, expected }
   const tests = parts.map((p) => p.test)
@@ -190,15 +201,11 @@ function regex(source: string, flags: string, ci: boolean, at: string): Part {
   return textual(compiled, `regex /${source}/${flags}`)
 }
 
-function textual(re: RegExp, expected: string): Part {
+function textual(re: { readonly test: (text: string) => boolean }, expected: string): Part {
   return {
     test: (v) => (typeof v === 'string' ? re.test(v) : typeof v === 'number' && re.test(String(v))),
     expected,
   }
-}
-
-function invalid(at: string, problem: string): GitlabIdTokenError {
-  return new GitlabIdTokenError('ERR_INVALID_CONFIG', `policy ${at}: ${problem}`)
 }
 
 /**

@@ -4,7 +4,13 @@
  * @module
  */
 
-import type { ClaimName, GitlabIdTokenClaims } from './claims.js'
+import type {
+  ClaimName,
+  ClaimTypeOf,
+  ClaimValues,
+  GitlabBoolean,
+  GitlabIdTokenClaims,
+} from './claims.js'
 
 /**
  * A claim value as it appears in a verified token.
@@ -46,6 +52,55 @@ export type Matcher =
   | readonly Matcher[]
 
 /**
+ * The matchers a claim with a closed value set accepts: its values (a typo such as `'brnch'` does
+ * not compile), globs, regexes, functions and lists of them.
+ *
+ * @example
+ * ```ts
+ * const m: EnumMatcher<'branch' | 'tag'> = ['branch', 'tag']
+ * ```
+ */
+export type EnumMatcher<V extends string> =
+  | V
+  | RegExp
+  | { readonly glob: string }
+  | { readonly regex: string; readonly flags?: string }
+  | ((value: unknown, claims: GitlabIdTokenClaims) => boolean)
+  | readonly EnumMatcher<V>[]
+
+/**
+ * The matchers a {@link GitlabBoolean} claim accepts: `true` / `false`, GitLab's strings (`''`
+ * matches the "unknown" value), functions and lists; `'yes'` does not compile.
+ *
+ * @example
+ * ```ts
+ * const m: BooleanMatcher = true // matches "true"
+ * ```
+ */
+export type BooleanMatcher =
+  | boolean
+  | GitlabBoolean
+  | ((value: unknown, claims: GitlabIdTokenClaims) => boolean)
+  | readonly BooleanMatcher[]
+
+/**
+ * The matcher type of one claim, derived from the claim table: {@link BooleanMatcher} for
+ * `ref_protected` and `environment_protected`, {@link EnumMatcher} for claims with a closed value
+ * set (`ref_type`, `deployment_tier`, `project_visibility`, `runner_environment`), otherwise any
+ * {@link Matcher}.
+ *
+ * @example
+ * ```ts
+ * const m: ClaimMatcher<'ref_type'> = 'tag'
+ * ```
+ */
+export type ClaimMatcher<K extends ClaimName> = [ClaimValues<K>] extends [never]
+  ? ClaimTypeOf<K> extends 'boolean'
+    ? BooleanMatcher
+    : Matcher
+  : EnumMatcher<ClaimValues<K>>
+
+/**
  * One allow or deny rule: every `match` entry must hold (AND).
  *
  * @example
@@ -56,8 +111,8 @@ export type Matcher =
 export interface Rule {
   /** Shown in `result.rules` and in denial reasons; defaults to `allow[i]` / `deny[i]`. */
   readonly name?: string
-  /** Claim name → matcher; all must match. */
-  readonly match: { readonly [K in ClaimName]?: Matcher }
+  /** Claim name → matcher (typed per claim, see {@link ClaimMatcher}); all must match. */
+  readonly match: { readonly [K in ClaimName]?: ClaimMatcher<K> }
   /** Grants given when this allow rule matches (ignored on deny rules). */
   readonly grants?: readonly string[]
 }
@@ -109,6 +164,8 @@ export interface ClaimFailure {
 export interface RuleReason {
   /** The rule's name, or `allow[i]`. */
   readonly rule: string
+  /** The grants this rule would have given (deduplicated, in the policy's order). */
+  readonly grants: readonly string[]
   readonly failures: readonly ClaimFailure[]
 }
 

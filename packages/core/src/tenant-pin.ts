@@ -8,53 +8,53 @@
  * @module
  */
 
-import type { ClaimName } from './claims.js'
+import { CLAIMS, CLAIM_NAMES, ID_CLAIMS } from './claims.js'
+import type { ClaimName, PinKind } from './claims.js'
 import { GitlabIdTokenError } from './errors.js'
 import { globLiteralPrefix } from './glob.js'
 import type { Matcher, Rule } from './policy-types.js'
 
-const ID_CLAIMS: ReadonlySet<ClaimName> = new Set<ClaimName>([
-  'project_id',
-  'namespace_id',
-  'job_project_id',
-  'job_namespace_id',
-])
-
 // What a glob's literal prefix must contain to stay inside one top-level namespace. Without it,
 // `plat*` also matches `platypus/…`, a group anyone can register.
-const NAMESPACE_PREFIX: Partial<Record<ClaimName, RegExp>> = {
-  project_path: /^[^/]+\//,
-  namespace_path: /^[^/]+\//,
-  job_project_path: /^[^/]+\//,
-  job_namespace_path: /^[^/]+\//,
+const PREFIX_BY_KIND: Readonly<Partial<Record<PinKind, RegExp>>> = {
+  path: /^[^/]+\//,
   // `<server_fqdn>/<full_path>//<config>@<ref_path>` (GitLab ClaimMapper::Repository).
-  ci_config_ref_uri: /^[^/]+\/[^/]+\//,
-  // Default `sub` is `project_path:<full_path>:ref_type:…`; a path segment has no `:`.
-  sub: /^project_path:[^/:]+\//,
+  'config-uri': /^[^/]+\/[^/]+\//,
+  // The first `sub` component names the project (`ci_id_token_sub_claim_components`; MR !258245
+  // allows the job or source project, by path or ID, first). A path segment has no `:`, and an ID
+  // pins only once its `:` terminator is literal (`job_project_id:42:`, not `job_project_id:4*`).
+  sub: /^(?:(?:project|job_project|source_project)_path:[^/:]+\/|(?:job_project|source_project)_id:\d+:)/,
 }
 
+/** Tenant pins by kind, in the order the error message suggests them. */
+const PIN_ORDER: readonly PinKind[] = ['id', 'path', 'config-uri', 'sub']
+
+const PRIORITY: ReadonlyMap<ClaimName, number> = new Map(
+  CLAIM_NAMES.flatMap((name) => {
+    const rank = PIN_ORDER.indexOf(CLAIMS[name].pin ?? 'issuer')
+    return rank === -1 ? [] : [[name, rank] as const]
+  }),
+)
+
 /**
- * The claims that can pin a tenant, in the order the error message suggests them.
+ * The claims that can pin a tenant (every claim whose {@link CLAIMS} row has an `id`, `path`,
+ * `config-uri` or `sub` pin), IDs first, in the order the error message suggests them.
  *
  * @example
  * ```ts
  * TENANT_PIN_CLAIMS.includes('project_id') // true
  * ```
  */
-export const TENANT_PIN_CLAIMS: readonly ClaimName[] = Object.freeze([
-  'project_id',
-  'namespace_id',
-  'job_project_id',
-  'job_namespace_id',
-  'project_path',
-  'namespace_path',
-  'job_project_path',
-  'job_namespace_path',
-  'ci_config_ref_uri',
-  'sub',
-] satisfies ClaimName[])
+export const TENANT_PIN_CLAIMS: readonly ClaimName[] = Object.freeze(
+  [...PRIORITY.keys()].sort((a, b) => (PRIORITY.get(a) ?? 0) - (PRIORITY.get(b) ?? 0)),
+)
 
-const PIN_CLAIMS: ReadonlySet<ClaimName> = new Set(TENANT_PIN_CLAIMS)
+const NAMESPACE_PREFIX: Readonly<Partial<Record<ClaimName, RegExp>>> = Object.fromEntries(
+  TENANT_PIN_CLAIMS.flatMap((name) => {
+    const prefix = PREFIX_BY_KIND[CLAIMS[name].pin ?? 'issuer']
+    return prefix === undefined ? [] : [[name, prefix]]
+  }),
+)
 
 /**
  * Whether `matcher` on `claim` pins a tenant:
@@ -62,8 +62,9 @@ const PIN_CLAIMS: ReadonlySet<ClaimName> = new Set(TENANT_PIN_CLAIMS)
  * - a non-empty exact string (a number too, for the `*_id` claims);
  * - a glob without wildcards, or one whose text before the first wildcard contains a whole
  *   top-level namespace: `platform/**` pins; `plat*`, `**` and a leading wildcard do not; for
- *   `ci_config_ref_uri` the host and the first segment (`gitlab.com/acme/**`); for `sub`
- *   `project_path:` plus the first segment (`project_path:acme/*`);
+ *   `ci_config_ref_uri` the host and the first segment (`gitlab.com/acme/**`); for `sub` a
+ *   project-naming first component plus the first segment (`project_path:acme/*`,
+ *   `job_project_path:acme/*`) or a whole ID (`job_project_id:42:*`);
  * - a non-empty list whose every element pins.
  *
  * Regexes, functions and booleans never pin, nor does any matcher on another claim.
@@ -77,7 +78,7 @@ const PIN_CLAIMS: ReadonlySet<ClaimName> = new Set(TENANT_PIN_CLAIMS)
  * ```
  */
 export function isTenantPin(claim: ClaimName, matcher: Matcher): boolean {
-  if (!PIN_CLAIMS.has(claim)) return false
+  if (!PRIORITY.has(claim)) return false
   if (Array.isArray(matcher)) {
     const list = matcher as readonly Matcher[]
     return list.length > 0 && list.every((item) => isTenantPin(claim, item))
@@ -98,6 +99,8 @@ export function isTenantPin(claim: ClaimName, matcher: Matcher): boolean {
  *
  * @param rule - a validated allow rule.
  * @param label - how to name the rule in the message, e.g. `allow[0] ("deploy")`.
+ * @param advice - the sentence that says how to opt out in this configuration (the issuer scope's
+ *   `anyProjectAdvice`). Default: set `allowAnyProject: true`, right for one private instance.
  * @throws {GitlabIdTokenError} `ERR_INVALID_CONFIG` explaining the risk and the fix.
  *
  * @example
@@ -106,7 +109,11 @@ export function isTenantPin(claim: ClaimName, matcher: Matcher): boolean {
  * assertTenantPinned({ match: { project_id: '42' } }, 'allow[0]')    // ok
  * ```
  */
-export function assertTenantPinned(rule: Rule, label: string): void {
+export function assertTenantPinned(
+  rule: Rule,
+  label: string,
+  advice = 'If every project on the instance really may use this service, set allowAnyProject: true.',
+): void {
   for (const [claim, matcher] of Object.entries(rule.match)) {
     if (matcher !== undefined && isTenantPin(claim as ClaimName, matcher)) return
   }
@@ -117,7 +124,6 @@ export function assertTenantPinned(rule: Rule, label: string): void {
       `project. Add an exact project_id or namespace_id (e.g. project_id: '42'), or one of ` +
       `${TENANT_PIN_CLAIMS.slice(2).join(', ')} with an exact value or a glob that starts with a ` +
       `whole top-level group (namespace_path: { glob: 'my-group/**' }). Regex and function ` +
-      `matchers do not count. If every project on the instance really may use this service, set ` +
-      `allowAnyProject: true.`,
+      `matchers do not count. ${advice}`,
   )
 }

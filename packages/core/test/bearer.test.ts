@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { extractBearerToken } from '../src/bearer.js'
+import { bearerCandidate, extractBearerToken, isBearerCredential } from '../src/bearer.js'
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'
 
@@ -63,6 +63,32 @@ describe('extractBearerToken', () => {
       expect.unreachable()
     } catch (error) {
       expect(String((error as Error).message)).not.toContain(TOKEN)
+    }
+  })
+})
+
+describe('bearerCandidate, the adapters fast path', () => {
+  it('slices "Bearer <word>" in any case without the grammar', () => {
+    expect(bearerCandidate(`Bearer ${TOKEN}`)).toBe(TOKEN)
+    expect(bearerCandidate(`bEaReR ${TOKEN}`)).toBe(TOKEN)
+    // Not checked here: the verifier's decoder refuses it, then the grammar picks 400.
+    expect(bearerCandidate('Bearer a"b')).toBe('a"b')
+    expect(isBearerCredential('Bearer a"b')).toBe(false)
+    expect(isBearerCredential(`Bearer ${TOKEN}`)).toBe(true)
+  })
+
+  it('leaves every other shape to extractBearerToken, with its answers', () => {
+    expect(bearerCandidate(`Bearer   ${TOKEN}`)).toBe(TOKEN)
+    expect(bearerCandidate([`Bearer ${TOKEN}`])).toBe(TOKEN)
+    for (const value of [undefined, '', 'Basic dXNlcjpwYXNz', TOKEN, 'Bearerx y']) {
+      expect(() => bearerCandidate(value)).toThrow(
+        expect.objectContaining({ code: 'ERR_TOKEN_MISSING' }),
+      )
+    }
+    for (const value of ['Bearer', 'Bearer ', `Bearer ${TOKEN} x`, [`Bearer a`, 'Bearer b']]) {
+      expect(() => bearerCandidate(value)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_REQUEST', status: 400 }),
+      )
     }
   })
 })

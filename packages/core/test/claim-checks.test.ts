@@ -4,6 +4,12 @@ import { checkAudience, checkCiToken, checkTime } from '../src/claim-checks.js'
 const accepted = new Set(['https://deploy.example.com', 'https://other.example.com'])
 
 describe('checkAudience', () => {
+  it('puts what the token carried and what is accepted in details', () => {
+    expect(() => checkAudience(['x', 'y'], accepted)).toThrow(
+      expect.objectContaining({ details: { received: ['x', 'y'], accepted: [...accepted] } }),
+    )
+  })
+
   it.each([
     ['a string', 'https://deploy.example.com'],
     ['an array containing it', ['https://vault.example.com', 'https://other.example.com']],
@@ -39,6 +45,42 @@ describe('checkCiToken', () => {
   it('accepts a CI job token, whatever the sub components after project_path', () => {
     expect(() => checkCiToken(ci)).not.toThrow()
     expect(() => checkCiToken({ ...ci, sub: 'project_path:g/p' })).not.toThrow()
+  })
+
+  // ci_id_token_sub_claim_components: any documented first component, later ones in any order,
+  // nil components dropped (jwt_v2.rb; MR !258245).
+  it.each([
+    'project_path:g/p:ref_type:tag:ref:v1',
+    'project_path:g/p:ref:main:ref_type:branch',
+    'project_path:g/p:ref_type:branch:ref:main:ref_protected:true:deployment_tier:production',
+    'job_project_path:g/parent:ref_type:branch:ref:main',
+    'job_project_id:42:ref:main',
+    'source_project_path:g/fork:ref_type:branch:ref:feature',
+    'source_project_id:43',
+  ])('accepts the sub form %s', (sub) => {
+    expect(() => checkCiToken({ ...ci, sub })).not.toThrow()
+  })
+
+  it.each([
+    ['a Secrets Manager user token', { ...ci, sub: 'user:jdoe' }],
+    ['a global Secrets Manager token', { ...ci, sub: 'gitlab_secrets_manager' }],
+    ['a pipeline Secrets Manager token', { ...ci, secrets_manager_scope: 'pipeline' }],
+    ['a sub naming no project first', { ...ci, sub: 'ref_type:branch:ref:main' }],
+    ['an empty first component', { ...ci, sub: 'project_path::ref:main' }],
+    ['a lookalike prefix', { ...ci, sub: 'project_pathx:g/p' }],
+  ])('refuses %s with ERR_NOT_A_CI_TOKEN', (_name, payload) => {
+    expect(() => checkCiToken(payload)).toThrow(
+      expect.objectContaining({ code: 'ERR_NOT_A_CI_TOKEN', status: 401 }),
+    )
+  })
+
+  it('names the missing evidence in details', () => {
+    expect(() => checkCiToken({ sub: '1234', project_id: '1' })).toThrow(
+      expect.objectContaining({ details: { missing: ['sub', 'job_id', 'pipeline_id'] } }),
+    )
+    expect(() => checkCiToken({ ...ci, secrets_manager_scope: 'pipeline' })).toThrow(
+      expect.objectContaining({ details: { missing: [], unexpected: ['secrets_manager_scope'] } }),
+    )
   })
 
   it.each([
@@ -80,6 +122,25 @@ describe('checkTime', () => {
     )
     expect(() => checkTime({ ...token, iat: now + 31 }, now, rules)).toThrow(
       code('ERR_TOKEN_NOT_YET_VALID'),
+    )
+  })
+
+  it('puts the failing claim and the clock in details', () => {
+    expect(() => checkTime({ ...token, exp: now - 30 }, now, rules)).toThrow(
+      expect.objectContaining({
+        details: { claim: 'exp', value: now - 30, now, clockTolerance: 30 },
+      }),
+    )
+    expect(() => checkTime({ ...token, nbf: now + 31 }, now, rules)).toThrow(
+      expect.objectContaining({
+        details: { claim: 'nbf', value: now + 31, now, clockTolerance: 30 },
+      }),
+    )
+    const strict = { clockTolerance: 0, maxTokenAge: 300 }
+    expect(() => checkTime({ ...token, iat: now - 301 }, now, strict)).toThrow(
+      expect.objectContaining({
+        details: { claim: 'iat', value: now - 301, now, clockTolerance: 0, maxTokenAge: 300 },
+      }),
     )
   })
 

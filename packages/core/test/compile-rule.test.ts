@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { GitlabIdTokenClaims } from '../src/claims.js'
 import { compileRule, firstFailure, reason, validateShape } from '../src/compile-rule.js'
 import { configErrorMatching } from './fixtures.js'
@@ -58,15 +58,49 @@ describe('firstFailure and reason', () => {
     )
   })
 
-  it('lists every failing claim with expected and actual values', () => {
-    expect(reason(rule, claims, -1)).toEqual({
+  it('lists every failing claim with expected and actual values once the pins hold', () => {
+    expect(reason(rule, claims, 1)).toEqual({
       rule: 'allow[0]',
+      grants: [],
       failures: [
         { claim: 'ref_protected', expected: expect.any(String), actual: 'false' },
         { claim: 'environment', expected: expect.any(String), actual: 'production' },
       ],
     })
-    expect(reason(rule, claims, 1).failures).toHaveLength(2)
+    expect(reason(rule, claims, -1).failures).toEqual([])
+  })
+
+  it('orders entries pins first (iss, then tenant pins) and keeps the rest in policy order', () => {
+    const ordered = compileRule(
+      {
+        match: {
+          environment: 'production',
+          project_path: 'acme/widget',
+          ref: { glob: 'v*' },
+          iss: 'https://gitlab.example.com',
+          namespace_path: { glob: 'plat*' },
+        },
+      },
+      'allow[0]',
+    )
+    expect(ordered.claims).toEqual(['iss', 'project_path', 'environment', 'ref', 'namespace_path'])
+    expect(ordered.pins).toBe(2)
+  })
+
+  it('reports only the failed pin: the rest of the rule never runs for another tenant', () => {
+    const fn = vi.fn(() => true)
+    const pinned = compileRule(
+      { match: { environment: fn, project_id: '7', ref: { glob: 'x' } }, grants: ['g'] },
+      'allow[0]',
+    )
+    const failed = firstFailure(pinned, claims)
+    expect(failed).toBe(0)
+    expect(reason(pinned, claims, failed)).toEqual({
+      rule: 'allow[0]',
+      grants: ['g'],
+      failures: [{ claim: 'project_id', expected: '"7"', actual: '42' }],
+    })
+    expect(fn).not.toHaveBeenCalled()
   })
 })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeToken } from '../src/decode.js'
+import { decodeToken, signingInputBytes } from '../src/decode.js'
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
 const HEADER = b64({ alg: 'RS256', kid: 'k', typ: 'JWT' })
@@ -81,5 +81,43 @@ describe('decodeToken signature spelling', () => {
         message: 'signature is not canonical base64url',
       }),
     )
+  })
+})
+
+describe('the parsed-header cache', () => {
+  const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'k1', typ: 'JWT' })).toString(
+    'base64url',
+  )
+  const token = (payload: object) =>
+    `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`
+
+  it('shares one frozen header between tokens with the same header segment', () => {
+    const a = decodeToken(token({ n: 1 }), 32_768)
+    const b = decodeToken(token({ n: 2 }), 32_768)
+    expect(b.header).toBe(a.header)
+    expect(Object.isFrozen(a.header)).toBe(true)
+    expect(a.payload).not.toBe(b.payload)
+  })
+
+  it('still refuses a non-canonical header that decodes to the same JSON', () => {
+    decodeToken(token({}), 32_768)
+    expect(() => decodeToken(`${header}=.e30.c2ln`, 32_768)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_TOKEN_MALFORMED',
+        details: expect.objectContaining({ part: 'header' }),
+      }),
+    )
+  })
+})
+
+describe('signingInputBytes', () => {
+  it('is the latin1 bytes of header.payload, in a buffer reused by the next call', () => {
+    const first = decodeToken('eyJhIjoxfQ.eyJiIjoyfQ.c2ln', 32_768)
+    const second = decodeToken('eyJhIjoxfQ.eyJjIjozfQ.c2ln', 32_768)
+    const bytes = signingInputBytes(first)
+    expect(bytes.toString('latin1')).toBe('eyJhIjoxfQ.eyJiIjoyfQ')
+    const next = signingInputBytes(second)
+    expect(next.toString('latin1')).toBe('eyJhIjoxfQ.eyJjIjozfQ')
+    expect(next.buffer).toBe(bytes.buffer)
   })
 })

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import type { DetailsOf } from '../src/error-details.js'
 import {
   GitlabIdTokenError,
   isGitlabIdTokenError,
@@ -65,12 +66,12 @@ describe('GitlabIdTokenError', () => {
     const cause = new Error('socket hang up')
     const error = new GitlabIdTokenError('ERR_POLICY_DENIED', 'denied by policy', {
       cause,
-      details: { reasons: ['project_id "7"'] },
+      details: { deniedBy: 'no-forks', reasons: [] },
     })
     expect(error.cause).toBe(cause)
-    expect(error.details).toEqual({ reasons: ['project_id "7"'] })
+    expect(error.details).toEqual({ deniedBy: 'no-forks', reasons: [] })
     expect(error.message).toBe('denied by policy')
-    expect(JSON.stringify(error.headers)).not.toContain('project_id')
+    expect(JSON.stringify(error.headers)).not.toContain('no-forks')
   })
 
   it('serialises to an RFC 6750-style body with the code', () => {
@@ -94,5 +95,31 @@ describe('GitlabIdTokenError', () => {
     expect(isGitlabIdTokenError(error, 'ERR_TOKEN_EXPIRED')).toBe(false)
     expect(isGitlabIdTokenError(new Error('x'))).toBe(false)
     expect(isGitlabIdTokenError({ name: 'GitlabIdTokenError' })).toBe(false)
+  })
+})
+
+describe('typed details', () => {
+  it('narrow through isGitlabIdTokenError(err, code), so nobody casts', () => {
+    const thrown: unknown = new GitlabIdTokenError('ERR_ISSUER_UNTRUSTED', 'untrusted', {
+      details: { received: 'https://evil.example', trusted: ['https://gitlab.com'] },
+    })
+    if (!isGitlabIdTokenError(thrown, 'ERR_ISSUER_UNTRUSTED')) throw new Error('not narrowed')
+    expectTypeOf(thrown.details).toEqualTypeOf<DetailsOf<'ERR_ISSUER_UNTRUSTED'> | undefined>()
+    expectTypeOf(thrown.code).toEqualTypeOf<'ERR_ISSUER_UNTRUSTED'>()
+    expect(thrown.details?.trusted).toEqual(['https://gitlab.com'])
+    // @ts-expect-error: another code's shape is refused at the throw site
+    new GitlabIdTokenError('ERR_AUDIENCE_MISMATCH', 'x', { details: { kid: 'k', knownKids: [] } })
+  })
+
+  it('put request_id in toJSON() only once set', () => {
+    const error = new GitlabIdTokenError('ERR_TOKEN_EXPIRED')
+    expect(error.toJSON()).not.toHaveProperty('request_id')
+    error.requestId = 'abc'
+    expect(error.toJSON()).toEqual({
+      error: 'invalid_token',
+      error_description: 'token expired',
+      code: 'ERR_TOKEN_EXPIRED',
+      request_id: 'abc',
+    })
   })
 })

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fetchJson } from '../src/fetch-json.js'
+import { FetchError, fetchJson } from '../src/fetch-json.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
 const routes = new Map<string, Handler>()
@@ -68,6 +68,19 @@ describe('fetchJson', () => {
   it('refuses any status but 200', async () => {
     await failsWith('/teapot', /HTTP 418/)
     await failsWith('/missing', /HTTP 404/)
+  })
+
+  it('fails with a FetchError naming the URL, and the status when the server answered', async () => {
+    const status = await get('/teapot').catch((e: unknown) => e)
+    expect(status).toBeInstanceOf(FetchError)
+    expect(status).toMatchObject({ url: `${base}/teapot`, status: 418 })
+    const network = await fetchJson('http://127.0.0.1:9/keys', {
+      fetch: globalThis.fetch,
+      timeoutMs: 2_000,
+      maxBytes: 1024,
+    }).catch((e: unknown) => e)
+    expect(network).toMatchObject({ url: 'http://127.0.0.1:9/keys', status: undefined })
+    expect((network as Error).cause).toBeInstanceOf(Error)
   })
 
   it('refuses a body over the cap, declared or streamed', async () => {

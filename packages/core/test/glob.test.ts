@@ -56,12 +56,41 @@ describe('compileGlob', () => {
   it('is case-sensitive unless asked otherwise', () => {
     expect(matches('platform/**', 'Platform/a')).toBe(false)
     expect(matches('platform/**', 'Platform/A', true)).toBe(true)
+    expect(matches('Platform', 'pLATFORM', true)).toBe(true)
   })
 
-  it('returns a stateless RegExp (no g or y)', () => {
-    const re = compileGlob('a*')
-    expect(re.global || re.sticky).toBe(false)
-    expect([re.test('ab'), re.test('ab'), re.test('ab')]).toEqual([true, true, true])
+  it('folds ASCII case only: the Kelvin sign and the long s stay themselves', () => {
+    expect(matches('kit/**', '\u212Ait/a', true)).toBe(false)
+    expect(matches('\u212Ait/*', 'kit/a', true)).toBe(false)
+    expect(matches('s?', '\u017Fa', true)).toBe(false)
+    expect(matches('k*', 'K1', true)).toBe(true)
+  })
+
+  it('decides the worst case for a backtracking matcher correctly (linear time, no RegExp)', () => {
+    const crafted = `review/${'-'.repeat(250)}/`
+    expect(matches('review/*-*-*-*-*', crafted)).toBe(false)
+    expect(matches('review/*-*-*-*-*', crafted.slice(0, -1))).toBe(true)
+    expect(matches('review/**-**-**-**-**x', `${crafted}${'-'.repeat(250)}`)).toBe(false)
+    expect(matches('*a*a*a*a*a*b', 'a'.repeat(5000))).toBe(false)
+    expect(matches('*a*a*a*a*a*b', `${'a'.repeat(5000)}b`)).toBe(true)
+  })
+
+  it('treats consecutive stars as described: `***` is `**` then `*`', () => {
+    expect(matches('a/***', 'a/b/c')).toBe(true)
+    expect(matches('a***b', 'a/x/b')).toBe(true)
+    expect(matches('a*b', 'a/b')).toBe(false)
+  })
+
+  it('is stateless between calls, and compiles no RegExp', () => {
+    const glob = compileGlob('a*')
+    expect(glob).not.toBeInstanceOf(RegExp)
+    expect(glob.source).toBe('a*')
+    expect([glob.test('ab'), glob.test('ab'), glob.test('x'), glob.test('ab')]).toEqual([
+      true,
+      true,
+      false,
+      true,
+    ])
   })
 })
 

@@ -69,3 +69,34 @@ describe('loopback and trusted URLs', () => {
     expect(isTrustedUrl('not a url')).toBe(false)
   })
 })
+
+describe('resolveIssuers: spellings GitLab never sends as iss', () => {
+  const jwksUri = 'https://gitlab.example.com/oauth/discovery/keys'
+
+  it.each([
+    'https://GitLab.example.com',
+    'https://gitlab.example.com:443',
+    'https://x.example/?a=1',
+  ])('refuses %s, naming the spelling GitLab sends', (issuer) => {
+    expect(() => resolveIssuers(issuer)).toThrow(config)
+    expect(() => resolveIssuers({ issuer, jwksUri })).toThrow(
+      /can never equal a GitLab token's iss/,
+    )
+  })
+
+  it('refuses a trailing slash with discovery, and says how to keep it for an issuer_url override', () => {
+    expect(() => resolveIssuers('https://ci.example.com/')).toThrow(
+      /ends in a slash.*Set "issuer" to "https:\/\/ci\.example\.com"; or, for such an override, keep the slash and set "jwksUri"/,
+    )
+  })
+
+  it('keeps a trailing slash with jwksUri or jwks: the override is signed verbatim', () => {
+    expect([...resolveIssuers({ issuer: 'https://ci.example.com/', jwksUri }).keys()]).toEqual([
+      'https://ci.example.com/',
+    ])
+    const jwks = { keys: [] }
+    expect([...resolveIssuers({ issuer: 'https://ci.example.com/', jwks }).keys()]).toEqual([
+      'https://ci.example.com/',
+    ])
+  })
+})

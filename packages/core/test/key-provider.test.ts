@@ -1,6 +1,7 @@
 import { createMockGitlab, type MockGitlab } from '@gitlab-id-token/testing'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { resolveAlgorithms } from '../src/algorithms.js'
+import { GitlabIdTokenError } from '../src/errors.js'
 import { KeyProvider, type KeyProviderOptions } from '../src/key-provider.js'
 import type { IssuerConfig } from '../src/types.js'
 import { createVerifier } from '../src/verifier.js'
@@ -8,11 +9,18 @@ import { createVerifier } from '../src/verifier.js'
 let gitlab: MockGitlab
 let clock: number
 
-beforeEach(async () => {
-  clock = 1_800_000_000_000
+// One mock for the file (key generation is the slow part); each test starts from its `ok` state.
+beforeAll(async () => {
   gitlab = await createMockGitlab({ now: () => clock })
 })
-afterEach(() => gitlab.close())
+afterAll(() => gitlab.close())
+beforeEach(() => {
+  clock = 1_800_000_000_000
+  gitlab.setKeySetResponse('ok')
+  gitlab.setDiscoveryResponse('ok')
+  gitlab.unpublishKeys()
+  gitlab.resetRequests()
+})
 
 function provider(config: Partial<IssuerConfig> = {}, options: Partial<KeyProviderOptions> = {}) {
   return new KeyProvider(
@@ -38,6 +46,16 @@ const kidOf = (token: string): string =>
 const currentKid = (): string => kidOf(gitlab.mint({ aud: 'x' }))
 const fails = (run: () => unknown, code: string, status: number) =>
   expect(Promise.resolve().then(run)).rejects.toMatchObject({ code, status })
+const failure = async (run: () => unknown): Promise<GitlabIdTokenError> => {
+  const error = await Promise.resolve()
+    .then(run)
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+  if (!(error instanceof GitlabIdTokenError)) throw new Error('expected a GitlabIdTokenError')
+  return error
+}
 
 describe('KeyProvider', () => {
   it('discovers the key set once and then serves keys synchronously', async () => {
@@ -82,24 +100,87 @@ describe('KeyProvider', () => {
     expect(gitlab.requests.jwks).toBe(before)
   })
 
-  it('refetches on an unknown kid at most once per cooldown, then sees a rotated key', async () => {
-    const keys = provider()
+  it('spends a refetch budget on unknown kids: 401 once a fetch showed the kid absent, 503 + Retry-After while spent', async () => {
+    const keys = provider({}, { cooldownMs: 5_000, refetchesPerMinute: 3 })
+    const t0 = clock
     await keys.resolve(currentKid())
-    // The initial load starts the cooldown too.
-    await fails(() => keys.resolve('random-0'), 'ERR_KEY_NOT_FOUND', 401)
+    // The initial load counts: a second fetch right away would be a second fetch in 0 s.
+    const spent = await failure(() => keys.resolve('random-0'))
+    expect(spent).toMatchObject({ code: 'ERR_JWKS_UNAVAILABLE', status: 503 })
+    expect(spent.headers['Retry-After']).toBe('5')
     expect(gitlab.requests.jwks).toBe(1)
-    clock += 30_000
+    clock = t0 + 5_000
     await fails(() => keys.resolve('random-1'), 'ERR_KEY_NOT_FOUND', 401)
     expect(gitlab.requests.jwks).toBe(2)
-    for (let i = 0; i < 50; i += 1)
-      await fails(() => keys.resolve(`random-${i}`), 'ERR_KEY_NOT_FOUND', 401)
-    expect(gitlab.requests.jwks).toBe(2)
+    // That fetch looked for random-1: asked again, the answer stays 401, with no fetch.
+    await fails(() => keys.resolve('random-1'), 'ERR_KEY_NOT_FOUND', 401)
+    await fails(() => keys.resolve('random-2'), 'ERR_JWKS_UNAVAILABLE', 503)
+    clock = t0 + 10_000
+    await fails(() => keys.resolve('random-3'), 'ERR_KEY_NOT_FOUND', 401)
+    // Three fetches in this minute: the next is allowed at t0 + 60 s.
+    clock = t0 + 15_000
+    const capped = await failure(() => keys.resolve('random-4'))
+    expect(capped.headers['Retry-After']).toBe('45')
+    const retired = currentKid()
     gitlab.rotateKey()
     const rotated = currentKid()
-    await fails(() => keys.resolve(rotated), 'ERR_KEY_NOT_FOUND', 401)
-    clock += 30_000
-    expect((await keys.resolve(rotated)).length).toBe(1)
+    await fails(() => keys.resolve(rotated), 'ERR_JWKS_UNAVAILABLE', 503)
     expect(gitlab.requests.jwks).toBe(3)
+    clock = t0 + 60_000
+    expect((await keys.resolve(rotated)).length).toBe(1)
+    expect(gitlab.requests.jwks).toBe(4)
+    // The rotated-out kid was in the previous set: refused for good, without a fetch.
+    await fails(() => keys.resolve(retired), 'ERR_KEY_NOT_FOUND', 401)
+    expect(gitlab.requests.jwks).toBe(4)
+  })
+
+  it('names the kid, the known kids and the issuer in ERR_KEY_NOT_FOUND details', async () => {
+    const keys = provider({}, { cooldownMs: 0 })
+    await keys.resolve(currentKid())
+    const error = await failure(() => keys.resolve('nope'))
+    expect(error.code).toBe('ERR_KEY_NOT_FOUND')
+    expect(error.details).toEqual({
+      kid: 'nope',
+      knownKids: [gitlab.userKey.kid, gitlab.ciKey.kid],
+      issuer: gitlab.issuer,
+    })
+  })
+
+  it('holds() compares by kid + thumbprint and starts the background refresh past cacheMaxAge', async () => {
+    const keys = provider()
+    const kid = currentKid()
+    const [entry] = await keys.resolve(kid)
+    if (entry === undefined) throw new Error('no key')
+    clock += 601_000
+    expect(keys.holds(entry)).toBe(true)
+    await expect.poll(() => gitlab.requests.jwks).toBe(2)
+    await expect.poll(() => keys.health().stale).toBe(false)
+    // A new KeyEntry object for the same key: still held.
+    const again = keys.resolve(kid)
+    expect(Array.isArray(again) && again[0]).not.toBe(entry)
+    expect(keys.holds(entry)).toBe(true)
+    gitlab.rotateKey()
+    clock += 601_000
+    expect(keys.holds(entry)).toBe(true)
+    await expect.poll(() => keys.holds(entry)).toBe(false)
+    expect(gitlab.requests.jwks).toBe(3)
+  })
+
+  it('honours a cacheMaxAge shorter than the cooldown', async () => {
+    const keys = provider({}, { cacheMaxAgeMs: 1_000, cooldownMs: 30_000 })
+    const kid = currentKid()
+    await keys.resolve(kid)
+    clock += 1_001
+    expect(Array.isArray(keys.resolve(kid))).toBe(true)
+    await expect.poll(() => gitlab.requests.jwks).toBe(2)
+  })
+
+  it('skips a kid published only with unusable keys for good (401, not a retry)', async () => {
+    gitlab.publishKeys([{ ...gitlab.ciKey.publicJwk, kid: 'weak', e: 'AQ' }])
+    const keys = provider()
+    await keys.resolve(currentKid())
+    await fails(() => keys.resolve('weak'), 'ERR_KEY_NOT_FOUND', 401)
+    expect(gitlab.requests.jwks).toBe(1)
   })
 
   it('drops a rotated-out key, and with it any cached result', async () => {

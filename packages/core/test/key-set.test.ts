@@ -1,7 +1,8 @@
 import { generateKeyPairSync, type JsonWebKey as NodeJwk } from 'node:crypto'
+import { jwkThumbprint } from '@gitlab-id-token/testing'
 import { describe, expect, it } from 'vitest'
 import { resolveAlgorithms } from '../src/algorithms.js'
-import { importKeySet } from '../src/key-set.js'
+import { importKeyDocument, importKeySet, keySetHolds } from '../src/key-set.js'
 
 const rsa = (bits = 2048): NodeJwk =>
   generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' })
@@ -69,6 +70,58 @@ describe('importKeySet', () => {
       resolveAlgorithms(['ES256', 'ES384']),
     )
     expect([...(set.get('p256')?.[0]?.inputs.keys() ?? [])]).toEqual(['ES256'])
+  })
+
+  it('skips RSA keys with an even, tiny or huge public exponent (FIPS 186-5: odd, 2^16 < e < 2^256)', async () => {
+    const base = rsa()
+    const e = (value: bigint): string => {
+      const hex = value.toString(16)
+      return Buffer.from(hex.length % 2 === 1 ? `0${hex}` : hex, 'hex').toString('base64url')
+    }
+    const { keys, skipped } = await importKeyDocument(
+      {
+        keys: [
+          { ...base, kid: 'one', e: 'AQ' },
+          { ...base, kid: 'three', e: 'Aw' },
+          { ...base, kid: 'even', e: e(65_538n) },
+          { ...base, kid: 'huge', e: e(65_537n + 2n ** 256n) },
+          { ...base, kid: 'standard' },
+        ],
+      },
+      RS256,
+    )
+    expect([...keys.keys()]).toEqual(['standard'])
+    expect([...skipped].sort()).toEqual(['even', 'huge', 'one', 'three'])
+  })
+
+  it('gives each key an RFC 7638 thumbprint and its exact signature length', async () => {
+    const jwk = { ...rsa(3072), kid: 'k' }
+    const first = (await importKeySet({ keys: [jwk] }, RS256)).get('k')?.[0]
+    const again = (await importKeySet({ keys: [{ ...jwk, alg: 'RS256' }] }, RS256)).get('k')?.[0]
+    expect(first?.signatureLength).toBe(384)
+    expect(first?.thumbprint).toBe(jwkThumbprint(jwk))
+    expect(again?.thumbprint).toBe(first?.thumbprint)
+    const p256 = (
+      await importKeySet({ keys: [{ ...ec(), kid: 'e' }] }, resolveAlgorithms(['ES256']))
+    ).get('e')?.[0]
+    expect(p256?.signatureLength).toBe(64)
+  })
+
+  it('keySetHolds compares kid + thumbprint, and needs every algorithm the entry had', async () => {
+    const jwk = { ...rsa(), kid: 'k' }
+    const both = resolveAlgorithms(['RS256', 'PS256'])
+    const entry = (await importKeySet({ keys: [jwk] }, both)).get('k')?.[0]
+    if (entry === undefined) throw new Error('no entry')
+    expect(keySetHolds(await importKeySet({ keys: [jwk] }, both), entry)).toBe(true)
+    expect(keySetHolds(await importKeySet({ keys: [{ ...jwk, alg: 'RS256' }] }, both), entry)).toBe(
+      false,
+    )
+    expect(keySetHolds(await importKeySet({ keys: [{ ...rsa(), kid: 'k' }] }, both), entry)).toBe(
+      false,
+    )
+    expect(keySetHolds(await importKeySet({ keys: [{ ...jwk, kid: 'other' }] }, both), entry)).toBe(
+      false,
+    )
   })
 
   it.each([null, [], {}, { keys: {} }, 'keys'])(

@@ -171,7 +171,57 @@ describe('policy', () => {
     expect(configError(env(file('list.yaml', '- allow\n'))).message).toMatch(/must be an object/)
     expect(configError(env(file('empty.yml', ''))).message).toMatch(/must be an object/)
     expect(configError(env('{"allowAnyProject":"yes","allow":[]}')).message).toMatch(
-      /allowAnyProject must be true or false/,
+      /allowAnyProject must be true, false or \{ issuers: \[\.\.\.\] \}/,
     )
+    expect(
+      configError(env('{"allowAnyProject":{"issuer":["https://a.example"]},"allow":[]}')).message,
+    ).toMatch(/allowAnyProject must be true, false or \{ issuers/)
+    expect(
+      configError(env('{"allowAnyProjectOnSharedInstance":"yes","allow":[]}')).message,
+    ).toMatch(/allowAnyProjectOnSharedInstance must be true or false/)
+  })
+})
+
+describe('allowAnyProject in a policy file', () => {
+  const A = 'https://gitlab.a.example'
+  const B = 'https://gitlab.b.example'
+  const env = (policy: string) => ({
+    GITLAB_ID_TOKEN_AUDIENCE: AUDIENCE,
+    GITLAB_ID_TOKEN_POLICY: policy,
+  })
+  const unpinned = (iss: string): string =>
+    `allow:\n  - name: any\n    match: { iss: "${iss}", ref_protected: true }\n`
+
+  it('reads allowAnyProject: { issuers } from YAML, as the verifier option of that name', () => {
+    const path = file('scoped.yaml', `allowAnyProject:\n  issuers: ["${A}"]\n${unpinned(A)}`)
+    const options = loadOptionsFromEnv({ ...env(path), GITLAB_ID_TOKEN_ISSUER: `${A},${B}` })
+    expect(options.allowAnyProject).toEqual({ issuers: [A] })
+    expect(options.issuer).toEqual([A, B])
+    expect('allowAnyProjectOnSharedInstance' in options).toBe(false)
+  })
+
+  it('reads the loud shared-instance override next to it', () => {
+    const path = file(
+      'shared.json',
+      JSON.stringify({
+        allowAnyProject: true,
+        allowAnyProjectOnSharedInstance: true,
+        allow: [{ match: { ref_protected: true } }],
+      }),
+    )
+    const options = loadOptionsFromEnv(env(path))
+    expect(options.allowAnyProject).toBe(true)
+    expect(options.allowAnyProjectOnSharedInstance).toBe(true)
+  })
+
+  it('refuses an empty or non-string issuers list, naming the source', () => {
+    for (const value of ['[]', '[1]', '"https://a.example"']) {
+      const error = configError(
+        env(`{"allowAnyProject":{"issuers":${value}},"allow":[{"match":{"ref":"main"}}]}`),
+      )
+      expect(error.message).toMatch(
+        /^GITLAB_ID_TOKEN_POLICY \(inline JSON\): allowAnyProject\.issuers must be a non-empty array/,
+      )
+    }
   })
 })

@@ -223,9 +223,12 @@ describe('absent and null claims', () => {
     /.*/,
     ['', { glob: '*' }],
   ]
+  // Numbers go on an ID claim and booleans on a boolean claim: elsewhere they are config errors.
+  const claimFor = (m: Matcher): ClaimName =>
+    typeof m === 'number' ? 'project_id' : typeof m === 'boolean' ? 'ref_protected' : 'environment'
   it.each(all.map((m) => [m]))('%o never matches absent or null', (m) => {
-    expect(test(m, 'environment', undefined)).toBe(false)
-    expect(test(m, 'environment', null)).toBe(false)
+    expect(test(m, claimFor(m), undefined)).toBe(false)
+    expect(test(m, claimFor(m), null)).toBe(false)
   })
 })
 
@@ -259,8 +262,8 @@ describe('expected', () => {
   it('describes the matcher for denial reasons', () => {
     const expected = (m: Matcher) => compileMatcher(m, 'namespace_path').expected
     expect(expected('42')).toBe('"42"')
-    expect(expected(42)).toBe('42')
-    expect(expected(true)).toBe('true')
+    expect(compileMatcher(42, 'project_id').expected).toBe('42')
+    expect(compileMatcher(true, 'ref_protected').expected).toBe('true')
     expect(expected({ glob: 'platform/**' })).toBe('glob "platform/**"')
     expect(expected({ regex: '^v', flags: 'g' })).toBe('regex /^v/g')
     expect(expected(/^v/i)).toBe('regex /^v/i')

@@ -254,17 +254,67 @@ describe('deny rules, grants and rule names', () => {
       allowed: true,
       grants: ['deploy', 'read', 'audit'],
       rules: ['prod-deploy', 'allow[1]'],
-      reasons: [],
+      // Issue 9: an allowed decision still says why the other rules did not match.
+      reasons: [
+        {
+          rule: 'other',
+          grants: ['admin'],
+          failures: [{ claim: 'project_id', expected: '"99"', actual: '42' }],
+        },
+      ],
     })
   })
 
-  it('a single matching rule returns its own precomputed, deduplicated grants', () => {
+  it('a single matching rule gives its own deduplicated grants; a one-rule policy its precomputed decision', () => {
     const compiled = compilePolicy(policy)
     const a = compiled.decide(claims({ ref_protected: 'false' }))
-    const b = compiled.decide(claims({ ref_protected: 'false', ref: 'dev' }))
     expect(a.grants).toEqual(['read', 'audit'])
     expect(a.rules).toEqual(['allow[1]'])
-    expect(b).toBe(a)
+    expect(a.reasons.map((r) => r.rule)).toEqual(['prod-deploy', 'other'])
+    const single = compilePolicy({ allow: [{ match: { project_id: '42' }, grants: ['a', 'a'] }] })
+    const b = single.decide(claims())
+    expect(b).toEqual({ allowed: true, grants: ['a'], rules: ['allow[0]'], reasons: [] })
+    expect(single.decide(claims({ ref: 'dev' }))).toBe(b)
+  })
+
+  it('the same tenant calling again reuses the frozen decision; another value gets its own reasons', () => {
+    const compiled = compilePolicy({
+      allow: [
+        { name: 'group', match: { namespace_id: '7' } },
+        { name: 'mine', match: { project_id: '42' } },
+        { name: 'theirs', match: { project_id: '99' } },
+      ],
+    })
+    const a = compiled.decide(claims({ namespace_id: '8' }))
+    expect(a.rules).toEqual(['mine'])
+    expect(compiled.decide(claims({ namespace_id: '8', ref: 'dev' }))).toBe(a)
+    const other = compiled.decide(claims({ namespace_id: '9' }))
+    expect(other.rules).toEqual(['mine'])
+    expect(other.reasons.map((r) => r.failures[0]?.actual)).toEqual(['9', '42'])
+    const again = compiled.decide(claims({ namespace_id: '8' }))
+    expect(again).not.toBe(other)
+    expect(again).toEqual(a)
+    // The pin held but another entry failed: nothing is reused (that entry may be a function).
+    const held = compilePolicy(policy)
+    const b = held.decide(claims({ ref_protected: 'false' }))
+    expect(held.decide(claims({ ref_protected: 'false' }))).not.toBe(b)
+  })
+
+  it('every rule matching returns one precomputed decision', () => {
+    const compiled = compilePolicy({
+      allow: [
+        { match: { project_id: '42' }, grants: ['a'] },
+        { match: { namespace_id: '7' }, grants: ['b'] },
+      ],
+    })
+    const a = compiled.decide(claims())
+    expect(a).toEqual({
+      allowed: true,
+      grants: ['a', 'b'],
+      rules: ['allow[0]', 'allow[1]'],
+      reasons: [],
+    })
+    expect(compiled.decide(claims({ ref: 'dev' }))).toBe(a)
   })
 
   it('any matching deny rule wins and names the first one; grants are empty', () => {
@@ -312,22 +362,41 @@ describe('reasons', () => {
         { match: { namespace_path: { glob: 'infra/**' } } },
       ],
     }
-    const decision = evaluatePolicy(policy, claims({ environment: undefined }))
-    expect(decision).toEqual({
+    // Issue 8: a failed pin is the whole reason; the rest of the rule never runs for a stranger.
+    expect(evaluatePolicy(policy, claims({ environment: undefined }))).toEqual({
       allowed: false,
       grants: [],
       rules: [],
       reasons: [
         {
           rule: 'prod',
+          grants: [],
+          failures: [{ claim: 'project_id', expected: '"43"', actual: '42' }],
+        },
+        {
+          rule: 'allow[1]',
+          grants: [],
+          failures: [{ claim: 'namespace_path', expected: 'glob "infra/**"', actual: 'platform' }],
+        },
+      ],
+    })
+    // The rule's own tenant (the pin holds) learns every failing claim.
+    expect(evaluatePolicy(policy, claims({ project_id: '43', environment: undefined }))).toEqual({
+      allowed: false,
+      grants: [],
+      rules: [],
+      reasons: [
+        {
+          rule: 'prod',
+          grants: [],
           failures: [
-            { claim: 'project_id', expected: '"43"', actual: '42' },
             { claim: 'ref', expected: 'glob "release/*"', actual: 'main' },
             { claim: 'environment', expected: '"staging"', actual: undefined },
           ],
         },
         {
           rule: 'allow[1]',
+          grants: [],
           failures: [{ claim: 'namespace_path', expected: 'glob "infra/**"', actual: 'platform' }],
         },
       ],
@@ -434,6 +503,90 @@ describe('config errors', () => {
   })
 })
 
+describe('matcher work is bounded by the pins (issue 8)', () => {
+  it('deny rules run only once an allow rule matched', () => {
+    const deny = vi.fn(() => true)
+    const compiled = compilePolicy({
+      allow: [{ match: { project_id: '42' } }],
+      deny: [{ name: 'everything', match: { ref: deny } }],
+    })
+    const stranger = compiled.decide(claims({ project_id: '7' }))
+    expect(stranger.deniedBy).toBeUndefined()
+    expect(stranger.allowed).toBe(false)
+    expect(deny).not.toHaveBeenCalled()
+    expect(compiled.decide(claims()).deniedBy).toBe('everything')
+    expect(deny).toHaveBeenCalledTimes(1)
+  })
+
+  it("a stranger's token runs no glob, regex or function of a pinned rule, not even for reasons", () => {
+    const fn = vi.fn(() => true)
+    const compiled = compilePolicy({
+      allow: [
+        { name: 'a', match: { environment: fn, ref: { regex: 'x' }, project_id: '42' } },
+        { name: 'b', match: { sub: fn, namespace_path: ['platform', { glob: 'platform/**' }] } },
+      ],
+    })
+    const decision = compiled.decide(claims({ project_id: '7', namespace_path: 'other' }))
+    expect(fn).not.toHaveBeenCalled()
+    expect(decision.reasons.map((r) => r.failures.map((f) => f.claim))).toEqual([
+      ['project_id'],
+      ['namespace_path'],
+    ])
+  })
+
+  it('an exact iss is checked before the tenant pin', () => {
+    const decision = evaluatePolicy(
+      { allow: [{ match: { project_id: '1', iss: 'https://gitlab.example.com' } }] },
+      claims(),
+    )
+    expect(decision.reasons[0]?.failures).toEqual([
+      { claim: 'iss', expected: '"https://gitlab.example.com"', actual: 'https://gitlab.com' },
+    ])
+  })
+})
+
+describe('issuer scope options', () => {
+  const pinned: Policy = { allow: [{ match: { project_id: '42' } }] }
+
+  it('issuers is optional: without it, behaviour is as before', () => {
+    expect(evaluatePolicy(pinned, claims()).allowed).toBe(true)
+    expect(
+      evaluatePolicy({ allow: [{ match: { ref_protected: true } }] }, claims(), {
+        allowAnyProject: true,
+      }).allowed,
+    ).toBe(true)
+  })
+
+  it('with two issuers every allow rule pins iss; deny rules need not', () => {
+    const issuers = ['https://gitlab.com', 'https://gitlab.example.com']
+    expect(expectConfigError(() => compilePolicy(pinned, { issuers })).message).toMatch(
+      /allow\[0\] does not pin iss/,
+    )
+    const scoped = compilePolicy(
+      {
+        allow: [{ match: { iss: 'https://gitlab.com', project_id: '42' } }],
+        deny: [{ match: { ref: 'tmp' } }],
+      },
+      { issuers },
+    )
+    expect(scoped.decide(claims()).allowed).toBe(true)
+    expect(scoped.decide(claims({ iss: 'https://gitlab.example.com' })).allowed).toBe(false)
+  })
+
+  it('allowAnyProject: true refuses the shared default issuer unless overridden', () => {
+    const unpinned: Policy = { allow: [{ match: { ref_protected: true } }] }
+    const issuers = ['https://gitlab.com']
+    expectConfigError(() => compilePolicy(unpinned, { allowAnyProject: true, issuers }))
+    expect(
+      compilePolicy(unpinned, {
+        allowAnyProject: true,
+        allowAnyProjectOnSharedInstance: true,
+        issuers,
+      }).decide(claims()).allowed,
+    ).toBe(true)
+  })
+})
+
 describe('policy.schema.json', () => {
   const schema = JSON.parse(readFileSync(new URL('../policy.schema.json', import.meta.url), 'utf8'))
 
@@ -445,7 +598,17 @@ describe('policy.schema.json', () => {
       '$schema',
       'allow',
       'allowAnyProject',
+      'allowAnyProjectOnSharedInstance',
       'deny',
     ])
+  })
+
+  it('describes allowAnyProject as loadOptionsFromEnv reads it: a boolean or { issuers }', () => {
+    const { oneOf } = schema.properties.allowAnyProject
+    expect(oneOf[0]).toEqual({ type: 'boolean' })
+    expect(oneOf[1].required).toEqual(['issuers'])
+    expect(oneOf[1].additionalProperties).toBe(false)
+    expect(oneOf[1].properties.issuers).toMatchObject({ type: 'array', minItems: 1 })
+    expect(schema.properties.allowAnyProjectOnSharedInstance.type).toBe('boolean')
   })
 })

@@ -84,6 +84,27 @@ describe('isTenantPin', () => {
     }
   })
 
+  it('sub globs may start with the job or source project, by path or whole ID (MR !258245)', () => {
+    for (const glob of [
+      'job_project_path:acme/*',
+      'source_project_path:acme/app:ref_type:*',
+      'job_project_id:42:*',
+      'source_project_id:42:ref:*',
+    ]) {
+      expect(isTenantPin('sub', { glob })).toBe(true)
+    }
+    for (const glob of [
+      'job_project_path:*',
+      'job_project_id:4*',
+      'job_project_id:42*',
+      'source_project_id:*',
+      'project_id:42:*',
+      'user:*',
+    ]) {
+      expect(isTenantPin('sub', { glob })).toBe(false)
+    }
+  })
+
   it('a glob without wildcards is an exact value', () => {
     expect(isTenantPin('project_id', { glob: '42' })).toBe(true)
     expect(isTenantPin('project_id', { glob: '4*' })).toBe(false)

@@ -4,6 +4,7 @@
  * @module
  */
 
+export { gitlabIdTokenErrorHandler } from './error-handler.js'
 export { requireGrants, verifyGitlabIdToken } from './verify-gitlab-id-token.js'
 export type { VerifyGitlabIdTokenOptions } from './verify-gitlab-id-token.js'
 export { createVerifier, GitlabIdTokenError, isGitlabIdTokenError } from '@gitlab-id-token/core'
@@ -11,8 +12,7 @@ export type {
   GitlabIdTokenClaims,
   GitlabIdTokenErrorCode,
   Policy,
-  SharedVerifier,
-  TokenGetter,
   VerifierOptions,
   VerifyResult,
 } from '@gitlab-id-token/core'
+export type { SharedVerifier, TokenGetter } from '@gitlab-id-token/core/adapter'

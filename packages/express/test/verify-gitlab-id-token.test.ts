@@ -9,7 +9,7 @@ import { createVerifier, type Policy } from '@gitlab-id-token/core'
 import { createMockGitlab, type MockGitlab } from '@gitlab-id-token/testing'
 import express, { type Express } from 'express'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { requireGrants, verifyGitlabIdToken } from '../src/index.js'
+import { gitlabIdTokenErrorHandler, requireGrants, verifyGitlabIdToken } from '../src/index.js'
 
 const AUDIENCE = 'https://deploy.example.com'
 const policy: Policy = {
@@ -135,6 +135,41 @@ describe('verifyGitlabIdToken (Express)', () => {
       status: 500,
       body: { code: 'ERR_INVALID_CONFIG' },
     })
+  })
+
+  it('onDecision receives req; optional lets a request without a credential through', async () => {
+    const seen: unknown[] = []
+    const app = express()
+    app.use(
+      verifyGitlabIdToken({
+        audience: AUDIENCE,
+        issuer: gitlab.issuer,
+        policy,
+        optional: true,
+        onDecision: (_event, request) => seen.push(request),
+      }),
+    )
+    app.get('/', (req, res) => {
+      res.json({
+        project: req.gitlabIdToken?.claims.project_path ?? null,
+        same: seen.at(-1) === req,
+      })
+    })
+    app.get('/deploy', requireGrants('deploy'), (_req, res) => {
+      res.end('deployed')
+    })
+    app.use(gitlabIdTokenErrorHandler())
+    const url = await serve(app)
+    expect(await (await fetch(url)).json()).toEqual({ project: null, same: false })
+    const ok = await fetch(url, { headers: { authorization: `Bearer ${token()}` } })
+    expect(await ok.json()).toEqual({ project: 'acme/widget', same: true })
+    const bad = await fetch(url, { headers: { authorization: 'Bearer x.y.z' } })
+    expect(bad.status).toBe(401)
+    const deploy = await fetch(`${url}/deploy`)
+    expect({
+      status: deploy.status,
+      code: ((await deploy.json()) as { code: string }).code,
+    }).toEqual({ status: 401, code: 'ERR_TOKEN_MISSING' })
   })
 
   it('does not let CORS preflights through by itself: mount CORS handling first', async () => {

@@ -4,15 +4,16 @@
  * @module
  */
 
-export { verifyGitlabIdToken } from './plugin.js'
-export type { GitlabIdTokenRouteConfig, VerifyGitlabIdTokenOptions } from './plugin.js'
+export { gitlabIdTokenErrorHandler } from './error-handler.js'
+export { requireGrants, verifyGitlabIdToken } from './plugin.js'
+export type { VerifyGitlabIdTokenOptions } from './plugin.js'
+export type { GitlabIdTokenRouteConfig } from './route-guard.js'
 export { createVerifier, GitlabIdTokenError, isGitlabIdTokenError } from '@gitlab-id-token/core'
 export type {
   GitlabIdTokenClaims,
   GitlabIdTokenErrorCode,
   Policy,
-  SharedVerifier,
-  TokenGetter,
   VerifierOptions,
   VerifyResult,
 } from '@gitlab-id-token/core'
+export type { SharedVerifier, TokenGetter } from '@gitlab-id-token/core/adapter'

@@ -6,22 +6,25 @@
  * @module
  */
 
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
+import { GitlabIdTokenError, type GatewayAssertion, type VerifyResult } from '@gitlab-id-token/core'
 import {
+  createRequestAssertionVerifier,
   createRequestVerifier,
-  grantCheck,
   type AdapterOptions,
-  type VerifyResult,
-} from '@gitlab-id-token/core'
-
-/** Per-route setting: `false` skips verification; `{ requireGrants }` narrows it. */
-export type GitlabIdTokenRouteConfig = false | { readonly requireGrants?: readonly string[] }
+} from '@gitlab-id-token/core/adapter'
+import { GUARDED, grantsHook, type GitlabIdTokenRouteConfig } from './route-guard.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The verified token; `null` on routes with `config: { gitlabIdToken: false }`. */
+    /**
+     * The verified token; `null` on routes with `config: { gitlabIdToken: false }`, and with
+     * `optional: true` when the request carried no credential.
+     */
     gitlabIdToken: VerifyResult | null
+    /** The gateway's verified assertion with `requireGatewayAssertion`, otherwise `null`. */
+    gitlabGatewayAssertion: GatewayAssertion | null
   }
   interface FastifyContextConfig {
     /** `false` to skip verification on this route, or `{ requireGrants: [...] }`. */
@@ -31,7 +34,8 @@ declare module 'fastify' {
 
 /**
  * Options of {@link verifyGitlabIdToken}: the core's `VerifierOptions`, or `{ verifier }` to share
- * one, or nothing (read from `GITLAB_ID_TOKEN_*` variables); plus `getToken(request)`.
+ * one, or nothing (read from `GITLAB_ID_TOKEN_*` variables); plus `getToken(request)` and
+ * `optional`.
  */
 export type VerifyGitlabIdTokenOptions = AdapterOptions<FastifyRequest>
 
@@ -39,28 +43,50 @@ export type VerifyGitlabIdTokenOptions = AdapterOptions<FastifyRequest>
 // throwing from inside Fastify's boot sequence.
 // eslint-disable-next-line @typescript-eslint/require-await
 const plugin: FastifyPluginAsync<VerifyGitlabIdTokenOptions> = async (app, options) => {
-  const verify = createRequestVerifier(options, (request: FastifyRequest) => request.raw)
-  app.decorateRequest('gitlabIdToken', null)
-  // Compile each route's grant check when the route is declared: a typo fails at startup, and a
-  // request pays only for the check itself.
-  const checks = new WeakMap<object, ReturnType<typeof grantCheck>>()
-  const checkFor = (config: object, grants: readonly string[]): ReturnType<typeof grantCheck> => {
-    let check = checks.get(config)
-    if (check === undefined) checks.set(config, (check = grantCheck(grants)))
-    return check
+  if (!app.hasDecorator(GUARDED)) {
+    throw new GitlabIdTokenError(
+      'ERR_INVALID_CONFIG',
+      'import @gitlab-id-token/fastify before creating the Fastify instance, so that routes ' +
+        'declaring config.gitlabIdToken are guarded in every scope',
+    )
   }
-  app.addHook('onRoute', (route) => {
-    const config = route.config?.gitlabIdToken
-    if (config && config.requireGrants !== undefined) checkFor(config, config.requireGrants)
+  const requestId = (request: FastifyRequest): string => request.id
+  // Both, whichever mode: the types promise `null` rather than `undefined` for the other one.
+  app.decorateRequest('gitlabIdToken', null)
+  app.decorateRequest('gitlabGatewayAssertion', null)
+  if (options.requireGatewayAssertion !== undefined) {
+    const verifyAssertion = createRequestAssertionVerifier(options, {
+      node: (request: FastifyRequest) => request.raw,
+      requestId,
+    })
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (request.routeOptions.config.gitlabIdToken === false) {
+        done()
+        return
+      }
+      verifyAssertion(request).then((assertion) => {
+        request.gitlabGatewayAssertion = assertion
+        done()
+      }, done)
+    })
+    return
+  }
+  // request.id is Fastify's own request ID (genReqId), the one its logs carry.
+  const verify = createRequestVerifier(options, {
+    node: (request: FastifyRequest) => request.raw,
+    requestId,
   })
-  // onRequest: the token is a header, so refuse before the body is read or parsed.
-  app.addHook('onRequest', async (request) => {
-    const config = request.routeOptions.config.gitlabIdToken
-    if (config === false) return
-    request.gitlabIdToken = await verify(request)
-    if (config?.requireGrants !== undefined) {
-      checkFor(config, config.requireGrants)(request.gitlabIdToken)
+  // onRequest: the token is a header, so refuse before the body is read or parsed. A callback
+  // hook: Fastify's async form costs a promise per request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.routeOptions.config.gitlabIdToken === false) {
+      done()
+      return
     }
+    verify(request).then((result) => {
+      if (result !== undefined) request.gitlabIdToken = result
+      done()
+    }, done)
   })
 }
 
@@ -68,8 +94,15 @@ const plugin: FastifyPluginAsync<VerifyGitlabIdTokenOptions> = async (app, optio
  * Verifies every request's GitLab ID token in an `onRequest` hook and sets
  * `request.gitlabIdToken`. Wrapped with `fastify-plugin`, so the hook covers routes of the
  * registering scope and its children. Failures are thrown as `GitlabIdTokenError`, whose
- * `statusCode` and `headers` Fastify's default error handler already applies. The verifier is
- * built during `register`, so bad options or a missing variable reject `await app.register(...)`.
+ * `statusCode` and `headers` Fastify's default error handler already applies; its `request_id`
+ * is Fastify's `request.id`. The verifier is built during `register`, so bad options or a missing
+ * variable reject `await app.register(...)`. `onDecision` receives the `FastifyRequest`.
+ *
+ * A route's `config.gitlabIdToken` is checked when the route is declared, in any scope (unknown
+ * keys, wrong types: `ERR_INVALID_CONFIG` naming the route); a route requiring grants where this
+ * plugin did not run answers 500 `ERR_INVALID_CONFIG`, never its handler. With
+ * `requireGatewayAssertion` (behind `@gitlab-id-token/gateway`) it checks the gateway's signed
+ * assertion instead and sets `request.gitlabGatewayAssertion`.
  *
  * @example
  * ```ts
@@ -84,3 +117,18 @@ export const verifyGitlabIdToken: FastifyPluginAsync<VerifyGitlabIdTokenOptions>
   fastify: '5.x',
   name: '@gitlab-id-token/fastify',
 })
+
+/**
+ * The route hook form of `config: { gitlabIdToken: { requireGrants } }`, with the same name as
+ * in the Express and Koa adapters: 403 `ERR_INSUFFICIENT_SCOPE` unless every listed grant was
+ * given; 500 `ERR_INVALID_CONFIG` where {@link verifyGitlabIdToken} did not run. An empty list
+ * throws now.
+ *
+ * @example
+ * ```ts
+ * app.post('/deploy/production', { onRequest: requireGrants('deploy:production') }, deploy)
+ * ```
+ */
+export function requireGrants(...grants: string[]): onRequestHookHandler {
+  return grantsHook(grants)
+}

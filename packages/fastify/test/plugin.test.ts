@@ -7,7 +7,7 @@ import type { Policy } from '@gitlab-id-token/core'
 import { createMockGitlab, type MockGitlab } from '@gitlab-id-token/testing'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { verifyGitlabIdToken } from '../src/index.js'
+import { gitlabIdTokenErrorHandler, requireGrants, verifyGitlabIdToken } from '../src/index.js'
 
 const AUDIENCE = 'https://deploy.example.com'
 const policy: Policy = {
@@ -120,6 +120,61 @@ describe('verifyGitlabIdToken (Fastify plugin)', () => {
     await expect(broken.register(verifyGitlabIdToken)).rejects.toMatchObject({
       code: 'ERR_INVALID_CONFIG',
       message: expect.stringContaining('GITLAB_ID_TOKEN_POLICY'),
+    })
+  })
+
+  it('requireGrants() is the route-hook form of config.requireGrants', async () => {
+    const app = await build()
+    app.get('/hook/deploy', { onRequest: requireGrants('deploy') }, async () => 'ok')
+    app.get('/hook/admin', { onRequest: [requireGrants('deploy', 'admin')] }, async () => 'ok')
+    expect((await app.inject({ url: '/hook/deploy', headers: bearer(token()) })).body).toBe('ok')
+    const admin = await app.inject({ url: '/hook/admin', headers: bearer(token()) })
+    expect({ status: admin.statusCode, code: admin.json().code }).toEqual({
+      status: 403,
+      code: 'ERR_INSUFFICIENT_SCOPE',
+    })
+    expect((await app.inject({ url: '/hook/deploy' })).statusCode).toBe(401)
+    expect(() => requireGrants()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }))
+  })
+
+  it("request_id is Fastify's request.id; gitlabIdTokenErrorHandler() answers with toJSON()", async () => {
+    const app = Fastify({ genReqId: () => 'job-log-7' })
+    apps.push(app)
+    const seen: unknown[] = []
+    await app.register(verifyGitlabIdToken, {
+      audience: AUDIENCE,
+      issuer: gitlab.issuer,
+      policy,
+      onDecision: (event, request) => seen.push([event.requestId, request]),
+    })
+    app.setErrorHandler(gitlabIdTokenErrorHandler())
+    app.get('/', async (request) => request.gitlabIdToken?.requestId)
+    const missing = await app.inject({ url: '/' })
+    expect({ status: missing.statusCode, body: missing.json() }).toEqual({
+      status: 401,
+      body: {
+        error: 'unauthorized',
+        error_description: 'bearer token required',
+        code: 'ERR_TOKEN_MISSING',
+        request_id: 'job-log-7',
+      },
+    })
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="gitlab-id-token"')
+    const denied = await app.inject({ url: '/', headers: bearer(token({ project_path: 'x/y' })) })
+    expect(denied.json()).toMatchObject({ code: 'ERR_POLICY_DENIED', request_id: 'job-log-7' })
+    expect((await app.inject({ url: '/', headers: bearer(token()) })).body).toBe('job-log-7')
+    expect(seen).toHaveLength(2)
+    expect(seen[0]).toEqual(['job-log-7', expect.objectContaining({ id: 'job-log-7' })])
+  })
+
+  it('optional: a request without a credential reaches the handler with null', async () => {
+    const app = await build({ audience: AUDIENCE, issuer: gitlab.issuer, policy, optional: true })
+    expect((await app.inject({ url: '/' })).json()).toEqual({ project: null, grants: null })
+    expect((await app.inject({ url: '/', headers: bearer('x.y.z') })).statusCode).toBe(401)
+    const deploy = await app.inject({ url: '/deploy' })
+    expect({ status: deploy.statusCode, code: deploy.json().code }).toEqual({
+      status: 401,
+      code: 'ERR_TOKEN_MISSING',
     })
   })
 

@@ -9,7 +9,7 @@ import type { Policy } from '@gitlab-id-token/core'
 import { createMockGitlab, type MockGitlab } from '@gitlab-id-token/testing'
 import Koa from 'koa'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { requireGrants, verifyGitlabIdToken } from '../src/index.js'
+import { gitlabIdTokenErrorHandler, requireGrants, verifyGitlabIdToken } from '../src/index.js'
 
 const AUDIENCE = 'https://deploy.example.com'
 const policy: Policy = {
@@ -114,6 +114,56 @@ describe('verifyGitlabIdToken (Koa)', () => {
     expect(() => verifyGitlabIdToken()).toThrow(
       expect.objectContaining({ message: expect.stringContaining('GITLAB_ID_TOKEN_AUDIENCE') }),
     )
+  })
+
+  it('gitlabIdTokenErrorHandler() renders refusals as JSON with request_id; onDecision gets ctx', async () => {
+    const seen: unknown[] = []
+    const app = new Koa()
+      .use(gitlabIdTokenErrorHandler())
+      .use(
+        verifyGitlabIdToken({
+          audience: AUDIENCE,
+          issuer: gitlab.issuer,
+          policy,
+          onDecision: (event, request) => seen.push([event.requestId, request]),
+        }),
+      )
+      .use((ctx) => {
+        ctx.body = { same: (seen.at(-1) as unknown[] | undefined)?.[1] === ctx }
+      })
+    const url = await serve(app)
+    const missing = await fetch(url)
+    expect({ status: missing.status, body: await missing.json() }).toEqual({
+      status: 401,
+      body: {
+        error: 'unauthorized',
+        error_description: 'bearer token required',
+        code: 'ERR_TOKEN_MISSING',
+        request_id: expect.stringMatching(/^[\w-]{12}$/),
+      },
+    })
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="gitlab-id-token"')
+    const denied = await fetch(url, { headers: bearer(token({ project_path: 'other/x' })) })
+    const body = (await denied.json()) as { code: string; request_id: string }
+    expect(body.code).toBe('ERR_POLICY_DENIED')
+    expect(seen.at(-1)).toEqual([body.request_id, expect.anything()])
+    expect(await (await fetch(url, { headers: bearer(token()) })).json()).toEqual({ same: true })
+  })
+
+  it('optional: no credential continues with no state; a bad token is still refused', async () => {
+    const app = new Koa()
+      .use(
+        verifyGitlabIdToken({ audience: AUDIENCE, issuer: gitlab.issuer, policy, optional: true }),
+      )
+      .use((ctx) => {
+        ctx.body = { project: ctx.state.gitlabIdToken?.claims.project_path ?? null }
+      })
+    const url = await serve(app)
+    expect(await (await fetch(url)).json()).toEqual({ project: null })
+    expect((await fetch(url, { headers: bearer('x.y.z') })).status).toBe(401)
+    expect(await (await fetch(url, { headers: bearer(token()) })).json()).toEqual({
+      project: 'acme/widget',
+    })
   })
 
   it('getToken receives the context', async () => {

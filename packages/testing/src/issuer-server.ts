@@ -40,6 +40,8 @@ export interface ServedContent {
   discoveryDocument(): Record<string, unknown>
   /** Awaited before answering (the background user-key generation). */
   readonly ready: Promise<unknown>
+  /** Loopback port to listen on. Default `0` (any free port). */
+  readonly port?: number
 }
 
 /** @internal */
@@ -67,10 +69,10 @@ const DISCOVERY_HEADERS = {
 }
 const WRONG_ISSUER = 'https://gitlab.wrong-issuer.test'
 
-async function listen(server: Server): Promise<string> {
+async function listen(server: Server, port = 0): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       server.off('error', reject)
       resolve()
     })
@@ -189,7 +191,7 @@ export async function startIssuerServer(content: ServedContent): Promise<IssuerS
       else res.destroy()
     })
   })
-  const origin = await listen(server)
+  const origin = await listen(server, content.port)
 
   return {
     origin,

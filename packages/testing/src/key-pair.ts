@@ -130,7 +130,9 @@ export function generateSigningKey(options: SigningKeyOptions = {}): SigningKey 
 }
 
 /** Off-thread variant used at start-up so two keys are generated in parallel. @internal */
-async function generateSigningKeyAsync(options: SigningKeyOptions = {}): Promise<SigningKey> {
+export async function generateSigningKeyAsync(
+  options: SigningKeyOptions = {},
+): Promise<SigningKey> {
   const privateKey = await new Promise<KeyObject>((resolve, reject) => {
     generateKeyPair(
       'rsa',

@@ -10,35 +10,53 @@ import { randomUUID } from 'node:crypto'
 
 import { readJob } from './ci-config.js'
 import { expandVariables, predefinedVariables, resolveVariables } from './ci-variables.js'
-import type { ClaimOverrides, Claims } from './claims-builder.js'
+import type { ClaimOverrides, Claims, ClaimProfile } from './claims-builder.js'
 import { guessDeploymentTier } from './claims-builder.js'
+import type { Timeouts } from './lifetime.js'
+
+/**
+ * How one job's tokens are minted besides their claims: the clock, the lifetime and the GitLab
+ * profile (version, config source, `sub` components), each defaulting to the mock's.
+ *
+ * @example
+ * ```ts
+ * const options: JobMintOptions = { gitlabVersion: '17.11', runnerMaxTimeout: 1800 }
+ * ```
+ */
+export interface JobMintOptions extends ClaimProfile, Timeouts {
+  /** Milliseconds since the epoch. Default: the mock's clock. */
+  readonly now?: number
+  /** `exp - iat` in seconds, verbatim. Default: from the timeouts (the job's `timeout:` first). */
+  readonly expiresIn?: number
+}
 
 /**
  * What GitLab would know about the pipeline: claim overrides (`project_path`, `ref`, `ref_type`,
  * `environment`, `pipeline_source`, … — they win over the file), plus project/pipeline
- * `variables` (they win over the file's `variables:`), the mint time and `exp - iat`.
+ * `variables` (they win over the file's `variables:`) and the {@link JobMintOptions}.
  */
-export type MintForJobContext = ClaimOverrides & {
-  /** Project, group or pipeline variables available to `aud: $VAR`. */
-  readonly variables?: Readonly<Record<string, string>>
-  /** Milliseconds since the epoch. Default: the mock's clock. */
-  readonly now?: number
-  /** `exp - iat` in seconds. Default: the job's `timeout:`, else the mock's `expiresIn`. */
-  readonly expiresIn?: number
-}
+export type MintForJobContext = ClaimOverrides &
+  JobMintOptions & {
+    /** Project, group or pipeline variables available to `aud: $VAR`. */
+    readonly variables?: Readonly<Record<string, string>>
+  }
 
 /** How {@link mintTokensForJob} builds and signs claims (the mock provides both). */
 export interface JobTokenMinter {
   /** The GitLab URL predefined variables such as `CI_SERVER_URL` are derived from. */
   readonly issuer: string
-  build(overrides: ClaimOverrides, now: number | undefined, expiresIn: number | undefined): Claims
+  build(overrides: ClaimOverrides, options: JobMintOptions): Claims
   sign(claims: Claims): string
 }
 
-const CONTEXT_ONLY = new Set(['variables', 'now', 'expiresIn'])
+const CONTEXT_ONLY: ReadonlySet<string> = new Set([
+  'variables', 'now', 'expiresIn', 'jobTimeout', 'projectTimeout', 'runnerMaxTimeout',
+  'gitlabVersion', 'configSource', 'ciConfigPath', 'featureFlags', 'subComponents',
+] satisfies (keyof MintForJobContext)[]) // prettier-ignore
 
 /**
- * Mints `{ VAR_NAME: token }` for `jobName`'s `id_tokens:`. `aud` (a string or a list) is expanded
+ * Mints `{ VAR_NAME: token }` for `jobName`'s `id_tokens:`. The job's `timeout:` sets `exp - iat`
+ * (capped by `runnerMaxTimeout`). `aud` (a string or a list) is expanded
  * against predefined, file, and context variables, as GitLab 16.1+ does; an unknown variable
  * expands to `""`. Every token of the job shares `job_id`, `pipeline_id`, `iat`; each has its own
  * `jti`. A job without `id_tokens:` gets `{}`.
@@ -56,10 +74,18 @@ export function mintTokensForJob(
 ): Record<string, string> {
   const job = readJob(ciYaml, jobName)
   const overrides: Record<string, unknown> = {}
+  const options: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(context)) {
-    if (!CONTEXT_ONLY.has(name)) overrides[name] = value
+    if (name === 'variables') continue
+    if (CONTEXT_ONLY.has(name)) options[name] = value
+    else overrides[name] = value
   }
-  const expiresIn = context.expiresIn ?? job.timeoutSeconds
+  const mintOptions: JobMintOptions = {
+    ...(options as JobMintOptions),
+    ...(job.timeoutSeconds === undefined || 'jobTimeout' in context
+      ? {}
+      : { jobTimeout: job.timeoutSeconds }),
+  }
   const variablesFor = (claims: Claims): Record<string, string> =>
     resolveVariables([
       predefinedVariables(claims, jobName, minter.issuer),
@@ -67,7 +93,7 @@ export function mintTokensForJob(
       context.variables ?? {},
     ])
 
-  let base = minter.build(overrides, context.now, expiresIn)
+  let base = minter.build(overrides, mintOptions)
   if (job.environment !== undefined && !('environment' in context)) {
     // Environment names may use variables (`review/$CI_COMMIT_REF_SLUG`), expanded before minting.
     const name = expandVariables(job.environment.name, variablesFor(base))
@@ -78,8 +104,7 @@ export function mintTokensForJob(
         deployment_tier: job.environment.deploymentTier ?? guessDeploymentTier(name),
         ...overrides,
       },
-      context.now,
-      expiresIn,
+      mintOptions,
     )
   }
   const variables = variablesFor(base)

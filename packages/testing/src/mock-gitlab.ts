@@ -4,138 +4,51 @@
  * @module
  */
 
-import type { KeyObject } from 'node:crypto'
-
 import { buildCiClaims } from './claims-builder.js'
-import type { ClaimOverrides, Claims } from './claims-builder.js'
+import type { CiClaims, ClaimOverrides, ClaimProfile, Claims } from './claims-builder.js'
 import { buildDiscoveryDocument } from './discovery.js'
 import { startIssuerServer } from './issuer-server.js'
-import type { Endpoint, RequestCounters } from './issuer-server.js'
-import { takeSigningKey, takeSigningKeySync } from './key-pair.js'
+import { generateSigningKeyAsync, takeSigningKey, takeSigningKeySync } from './key-pair.js'
 import type { SigningKey } from './key-pair.js'
+import { tokenLifetime } from './lifetime.js'
+import type { Timeouts } from './lifetime.js'
 import { mintTokensForJob } from './mint-for-job.js'
-import type { MintForJobContext } from './mint-for-job.js'
-import type { DiscoveryMode, EndpointMode, ResponseSpec } from './responses.js'
+import type { JobMintOptions } from './mint-for-job.js'
+import type {
+  MintOptions,
+  MockGitlab,
+  MockGitlabOptions,
+  MockSignOptions,
+} from './mock-gitlab-types.js'
 import { signJwt } from './sign.js'
-import type { SignatureAlgorithm, SigningMaterial } from './sign.js'
+import type { SigningMaterial } from './sign.js'
 import { buildUserClaims, oauthClientId } from './user-claims.js'
 
-/** Options of {@link createMockGitlab}. */
-export interface MockGitlabOptions {
-  /**
-   * The `iss` the mock signs with and its discovery document announces. Default: the server
-   * origin, `http://127.0.0.1:PORT` (no trailing slash, like `Settings.gitlab.url`). A function
-   * receives the origin, e.g. `(origin) => \`${origin}/gitlab\`` for a relative URL root; the
-   * path part of the result is where discovery and keys are served.
-   */
-  readonly issuer?: string | ((origin: string) => string)
-  /** Clock in milliseconds since the epoch. Default `Date.now`. */
-  readonly now?: () => number
-  /** `aud` of minted CI tokens when none is given. Default `'https://relying-party.example.com'`. */
-  readonly audience?: string | readonly string[]
-  /**
-   * `exp - iat` of CI tokens in seconds. Default `3600`: GitLab uses the job timeout, and the
-   * project default timeout is one hour (every real token seen has `exp - iat == 3600`).
-   */
-  readonly expiresIn?: number
-  /** The CI signing key. Default: a fresh RSA-2048 key. */
-  readonly ciKey?: SigningKey
-  /**
-   * The user-login OIDC key (`openid_connect_signing_key`). Default: a fresh RSA-2048 key
-   * (gitlab.com's is 4096-bit; pass one if a test cares).
-   */
-  readonly userKey?: SigningKey
-}
-
-/** Options of {@link MockGitlab.mint} and {@link MockGitlab.mintUserToken}. */
-export interface MintOptions {
-  /** Mint time in milliseconds since the epoch. Default: the mock's clock. */
-  readonly now?: number
-  /** `exp - iat` in seconds. Default: the mock's `expiresIn` (CI) or 120 (user tokens). */
-  readonly expiresIn?: number
-  /** Header members merged over `{ kid, typ: 'JWT', alg: 'RS256' }`; `undefined` removes one. */
-  readonly header?: Readonly<Record<string, unknown>>
-  /** Which key signs. Default `'ci'` for `mint`, `'user'` for `mintUserToken`. */
-  readonly key?: 'ci' | 'user' | SigningKey | KeyObject
-}
-
-/** Options of {@link MockGitlab.sign}. */
-export interface MockSignOptions {
-  /**
-   * An object is merged over `{ kid, typ: 'JWT', alg: 'RS256' }` (`undefined` removes a member);
-   * a string is the verbatim header JSON.
-   */
-  readonly header?: Readonly<Record<string, unknown>> | string
-  /**
-   * `'ci'` (default), `'user'`, a {@link SigningKey} (its `kid` becomes the default), or raw
-   * material, which keeps the CI key's `kid` so forgeries point at the real key: a `KeyObject`,
-   * PEM text, or an HMAC secret as bytes or text (e.g. the public key's PEM or JWK `n` for
-   * algorithm confusion). Any string other than `'ci'`/`'user'` is material.
-   */
-  readonly key?: 'ci' | 'user' | SigningKey | KeyObject | Uint8Array | (string & {})
-  /** Compute the signature with this algorithm whatever the header says. */
-  readonly algorithm?: SignatureAlgorithm
-}
-
-/** The handle {@link createMockGitlab} returns. */
-export interface MockGitlab {
-  /** The server origin, `http://127.0.0.1:PORT`. */
-  readonly url: string
-  /** The `iss` of minted tokens (no trailing slash unless configured). */
-  readonly issuer: string
-  /** `{server}{relative root}/.well-known/openid-configuration`. */
-  readonly discoveryUrl: string
-  /** `{server}{relative root}/oauth/discovery/keys`, also the discovery document's `jwks_uri`. */
-  readonly jwksUri: string
-  /** The current CI signing key (changes on {@link MockGitlab.rotateKey}). */
-  readonly ciKey: SigningKey
-  /** The user-login OIDC key, published in the same key set. */
-  readonly userKey: SigningKey
-  /** The OAuth application `client_id` that {@link MockGitlab.mintUserToken} uses as `aud`. */
-  readonly oauthClientId: string
-  /** The key set `ok` serves now: user key, CI key (GitLab's order), then published extras. */
-  readonly keySet: { readonly keys: readonly object[] }
-  readonly requests: RequestCounters
-  /** Claims `mint` would sign (fresh `jti`, next `job_id`), without signing. */
-  readonly buildClaims: (
-    overrides?: ClaimOverrides,
-    options?: Pick<MintOptions, 'now' | 'expiresIn'>,
-  ) => Claims
-  /** A signed CI/CD ID token. Synchronous. */
-  readonly mint: (overrides?: ClaimOverrides, options?: MintOptions) => string
-  /** A signed user-login OIDC id_token (user key, `sub` = user ID, `aud` = an OAuth client ID). */
-  readonly mintUserToken: (overrides?: ClaimOverrides, options?: MintOptions) => string
-  /** Tokens for a job's `id_tokens:`, keyed by variable name. Synchronous. */
-  readonly mintForJob: (
-    ciYaml: string,
-    jobName: string,
-    context?: MintForJobContext,
-  ) => Record<string, string>
-  /** Signs any payload with any header: the raw tool for attack tests. */
-  readonly sign: (payload: object | string | Uint8Array, options?: MockSignOptions) => string
-  /** Replaces the CI key; the old one leaves the key set at once, as on GitLab. Returns the new key. */
-  readonly rotateKey: (next?: SigningKey) => SigningKey
-  /** Appends keys (any JWK objects, duplicates and wrong types included) to the served key set. */
-  readonly publishKeys: (keys: readonly object[]) => void
-  /** Removes every key added with {@link MockGitlab.publishKeys}. */
-  readonly unpublishKeys: () => void
-  /** How `/oauth/discovery/keys` answers from now on. */
-  readonly setKeySetResponse: (mode: EndpointMode | ResponseSpec) => void
-  /** How `/.well-known/openid-configuration` answers from now on. */
-  readonly setDiscoveryResponse: (mode: DiscoveryMode | ResponseSpec) => void
-  /** The discovery document `ok` serves. */
-  readonly discoveryDocument: () => Record<string, unknown>
-  /** Resolves when the next request to `endpoint` arrives (before it is answered). */
-  readonly nextRequest: (endpoint: Endpoint) => Promise<void>
-  /** Sets every counter back to zero. */
-  readonly resetRequests: () => void
-  /** Stops both servers and destroys open sockets, hanging requests included. */
-  readonly close: () => Promise<void>
-}
+export type {
+  MintOptions,
+  MockGitlab,
+  MockGitlabOptions,
+  MockSignOptions,
+} from './mock-gitlab-types.js'
 
 const MOCK_OAUTH_APPLICATION = 'gitlab-id-token-mock'
 const DEFAULT_AUDIENCE = 'https://relying-party.example.com'
-const DEFAULT_EXPIRES_IN = 3600
+const DEFAULT_PROJECT_TIMEOUT = 3600
+const PROFILE_KEYS = [
+  'gitlabVersion', 'configSource', 'ciConfigPath', 'featureFlags', 'subComponents',
+  'jobTimeout', 'projectTimeout', 'runnerMaxTimeout',
+] as const satisfies readonly (keyof MintOptions)[] // prettier-ignore
+
+type Profile = ClaimProfile & Timeouts
+
+function pickProfile(options: Profile): Profile {
+  const picked: Record<string, unknown> = {}
+  for (const key of PROFILE_KEYS) if (options[key] !== undefined) picked[key] = options[key]
+  return picked
+}
+
+const resolveUrl = (value: string | ((origin: string) => string), origin: string): string =>
+  typeof value === 'function' ? value(origin) : value
 
 /**
  * Starts a mock GitLab instance on `127.0.0.1`, port 0: discovery at
@@ -154,41 +67,55 @@ const DEFAULT_EXPIRES_IN = 3600
 export async function createMockGitlab(options: MockGitlabOptions = {}): Promise<MockGitlab> {
   // The user key is only needed once the key set is served or a user token minted, so it is
   // generated in the background; synchronous callers that arrive first generate it on the spot.
+  // gitlab.com's openid_connect_signing_key is RSA-4096 (verified against a real id_token).
+  const onGitlabCom =
+    typeof options.instanceUrl === 'string' &&
+    /^https:\/\/gitlab\.com\/?$/.test(options.instanceUrl)
   let userKeyValue = options.userKey
   const userKeyReady = (
-    userKeyValue === undefined ? takeSigningKey() : Promise.resolve(userKeyValue)
+    userKeyValue !== undefined
+      ? Promise.resolve(userKeyValue)
+      : onGitlabCom
+        ? generateSigningKeyAsync({ modulusLength: 4096 })
+        : takeSigningKey()
   ).then((key) => (userKeyValue ??= key))
   userKeyReady.catch(() => {})
+  // A synchronous mint must not fall back to a 2048-bit key while the 4096-bit one is generated.
+  if (onGitlabCom) await userKeyReady
   const userKey = (): SigningKey => (userKeyValue ??= takeSigningKeySync())
   const initialCiKey = options.ciKey ?? (await takeSigningKey())
   const clock = options.now ?? Date.now
   const audience = options.audience ?? DEFAULT_AUDIENCE
-  const defaultExpiresIn = options.expiresIn ?? DEFAULT_EXPIRES_IN
+  const defaults: Profile = { projectTimeout: DEFAULT_PROJECT_TIMEOUT, ...pickProfile(options) }
 
   let ciKey = initialCiKey
   let extraKeys: object[] = []
   let sequence = 0
   let basePath = ''
   let issuer = ''
+  let instanceUrl = ''
 
   const keySet = (): { keys: object[] } => ({
     keys: [userKey().publicJwk, ciKey.publicJwk, ...extraKeys],
   })
   const discoveryDocument = (): Record<string, unknown> =>
-    buildDiscoveryDocument(issuer, `${server.origin}${basePath}`)
+    buildDiscoveryDocument(instanceUrl, `${server.origin}${basePath}`)
 
   const server = await startIssuerServer({
     basePath: () => basePath,
     keySet,
     discoveryDocument,
     ready: userKeyReady,
+    ...(options.port === undefined ? {} : { port: options.port }),
   })
-  issuer =
-    typeof options.issuer === 'function'
-      ? options.issuer(server.origin)
-      : (options.issuer ?? server.origin)
-  // GitLab's relative URL root: discovery and keys live under the issuer's path.
-  basePath = URL.canParse(issuer) ? new URL(issuer).pathname.replace(/\/+$/, '') : ''
+  const given = options.issuer === undefined ? undefined : resolveUrl(options.issuer, server.origin)
+  instanceUrl =
+    options.instanceUrl === undefined
+      ? (given ?? server.origin)
+      : resolveUrl(options.instanceUrl, server.origin).replace(/\/+$/, '')
+  issuer = given ?? instanceUrl
+  // GitLab's relative URL root: discovery and keys live under the instance URL's path.
+  basePath = URL.canParse(instanceUrl) ? new URL(instanceUrl).pathname.replace(/\/+$/, '') : ''
   const baseUrl = `${server.origin}${basePath}`
 
   const resolveKey = (
@@ -214,14 +141,24 @@ export async function createMockGitlab(options: MockGitlabOptions = {}): Promise
     })
   }
 
-  const buildClaims: MockGitlab['buildClaims'] = (overrides = {}, buildOptions = {}) =>
-    buildCiClaims(overrides, {
+  const build = (
+    overrides: ClaimOverrides,
+    given: JobMintOptions,
+    jobSequence: number,
+  ): CiClaims => {
+    const profile = { ...defaults, ...pickProfile(given) }
+    return buildCiClaims(overrides, {
+      ...profile,
       issuer,
-      now: buildOptions.now ?? clock(),
-      expiresIn: buildOptions.expiresIn ?? defaultExpiresIn,
+      instanceUrl,
+      now: given.now ?? clock(),
+      expiresIn: given.expiresIn ?? options.expiresIn ?? tokenLifetime(profile),
       audience,
-      sequence: (sequence += 1),
+      sequence: jobSequence,
     })
+  }
+  const buildClaims: MockGitlab['buildClaims'] = (overrides = {}, buildOptions = {}) =>
+    build(overrides, buildOptions, (sequence += 1))
 
   const signClaims = (
     claims: Claims,
@@ -236,6 +173,7 @@ export async function createMockGitlab(options: MockGitlabOptions = {}): Promise
   const gitlab: MockGitlab = {
     url: server.origin,
     issuer,
+    instanceUrl,
     discoveryUrl: `${baseUrl}/.well-known/openid-configuration`,
     jwksUri: `${baseUrl}/oauth/discovery/keys`,
     get ciKey() {
@@ -255,7 +193,7 @@ export async function createMockGitlab(options: MockGitlabOptions = {}): Promise
     mintUserToken: (overrides = {}, mintOptions = {}) =>
       signClaims(
         buildUserClaims(overrides, {
-          issuer,
+          issuer: instanceUrl,
           now: mintOptions.now ?? clock(),
           ...(mintOptions.expiresIn === undefined ? {} : { expiresIn: mintOptions.expiresIn }),
         }),
@@ -265,15 +203,8 @@ export async function createMockGitlab(options: MockGitlabOptions = {}): Promise
     mintForJob: (ciYaml, jobName, context = {}) => {
       const jobSequence = (sequence += 1)
       return mintTokensForJob(ciYaml, jobName, context, {
-        issuer,
-        build: (overrides, now, expiresIn) =>
-          buildCiClaims(overrides, {
-            issuer,
-            now: now ?? clock(),
-            expiresIn: expiresIn ?? defaultExpiresIn,
-            audience,
-            sequence: jobSequence,
-          }),
+        issuer: instanceUrl,
+        build: (overrides, jobOptions) => build(overrides, jobOptions, jobSequence),
         sign: (claims) => sign(claims),
       })
     },

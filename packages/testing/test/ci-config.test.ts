@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { parseDuration, readJob } from '../src/index.js'
+import { parseDuration, readJob } from '../src/ci-config.js'
 
 describe('readJob', () => {
   it('reads id_tokens with string and array aud, in file order', () => {

@@ -5,8 +5,8 @@ import {
   expandVariables,
   predefinedVariables,
   resolveVariables,
-  slugify,
 } from '../src/index.js'
+import { slugify } from '../src/ci-variables.js'
 
 describe('expandVariables', () => {
   it('expands $VAR, ${VAR} and %VAR%', () => {

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
-import {
-  applyOverrides,
-  buildCiClaims,
-  guessDeploymentTier,
-  serverFqdn,
-  stableId,
-} from '../src/index.js'
+import { applyOverrides, stableId } from '../src/claim-helpers.js'
+import { buildCiClaims, guessDeploymentTier, serverFqdn } from '../src/index.js'
 import type { CiClaimsContext } from '../src/index.js'
 
 const context: CiClaimsContext = {

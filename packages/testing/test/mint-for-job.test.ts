@@ -182,7 +182,7 @@ describe('mintTokensForJob', () => {
       { project_path: 'g/p' },
       {
         issuer: 'https://gitlab.com',
-        build: (overrides, now, expiresIn) =>
+        build: (overrides, { now, expiresIn }) =>
           buildCiClaims(overrides, {
             issuer: 'https://gitlab.com',
             now: now ?? 0,

@@ -1,14 +1,19 @@
+import { createPublicKey } from 'node:crypto'
+
+import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { describe, expect, it } from 'vitest'
 
-import { buildUserClaims, oauthClientId } from '../src/index.js'
+import { buildUserClaims, createMockGitlab, oauthClientId } from '../src/index.js'
 
 describe('buildUserClaims', () => {
   const context = { issuer: 'https://gitlab.com', now: 1_553_983_043_000 }
 
   it("has the shape of GitLab's user-login id_token", () => {
     const claims = buildUserClaims({}, context)
+    // Current GitLab routes the profile claims to the id_token too (doorkeeper initializer).
     expect(Object.keys(claims)).toEqual([
-      'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'sub_legacy', 'email', 'email_verified', 'groups_direct',
+      'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'sub_legacy', 'name', 'nickname',
+      'preferred_username', 'email', 'email_verified', 'profile', 'picture', 'groups_direct',
     ]) // prettier-ignore
     expect(claims).toMatchObject({
       iss: 'https://gitlab.com',
@@ -18,6 +23,21 @@ describe('buildUserClaims', () => {
     expect(claims.sub).toMatch(/^[1-9]\d*$/)
     expect(claims.aud).toBe(oauthClientId('gitlab-id-token-mock'))
     expect(claims.sub_legacy).toMatch(/^[0-9a-f]{64}$/)
+  })
+
+  it('derives the profile claims from the username, and adds website only when set', () => {
+    const claims = buildUserClaims({ nickname: 'root' }, context)
+    expect(claims).toMatchObject({
+      name: 'root',
+      nickname: 'root',
+      preferred_username: 'root',
+      profile: 'https://gitlab.com/root',
+    })
+    expect(claims.picture).toMatch(/^https:\/\/secure\.gravatar\.com\/avatar\/[0-9a-f]{64}\?/)
+    expect(claims).not.toHaveProperty('website')
+    const withSite = buildUserClaims({ website: 'https://root.example' }, context)
+    expect(Object.keys(withSite).slice(11, 13)).toEqual(['email_verified', 'website'])
+    expect(buildUserClaims({ website: '' }, context).website).toBe('')
   })
 
   it('carries none of the CI claims a verifier must require', () => {
@@ -51,5 +71,22 @@ describe('buildUserClaims', () => {
     expect(buildUserClaims({}, { ...context, application: 'other' }).aud).toBe(
       oauthClientId('other'),
     )
+  })
+})
+
+describe('mintUserToken', () => {
+  it('signs with an RSA-4096 user key when the instance is gitlab.com, as gitlab.com does', async () => {
+    const gitlab = await createMockGitlab({ instanceUrl: 'https://gitlab.com' })
+    try {
+      const token = gitlab.mintUserToken()
+      expect(decodeProtectedHeader(token).kid).toBe(gitlab.userKey.kid)
+      expect(createPublicKey(gitlab.userKey.privateKey).asymmetricKeyDetails?.modulusLength).toBe(
+        4096,
+      )
+      expect(gitlab.ciKey.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048)
+      expect(decodeJwt(token)).toMatchObject({ iss: 'https://gitlab.com', nickname: 'jdoe' })
+    } finally {
+      await gitlab.close()
+    }
   })
 })

@@ -13,7 +13,9 @@ import { gcFunction, heapUsedAfterGc } from './gc.js'
 
 const AUDIENCE = 'https://bounds.example.com'
 const POLICY: Policy = { allow: [{ match: { project_path: 'acme/widget' } }] }
-const COOLDOWN_MS = 30_000
+// The default refetch budget: one on-demand fetch per 5 s, at most 6 in any minute.
+const COOLDOWN_MS = 5_000
+const REFETCHES_PER_MINUTE = 6
 
 function tally(codes: Map<string, number>, code: string): void {
   codes.set(code, (codes.get(code) ?? 0) + 1)
@@ -26,14 +28,14 @@ export interface KidFlood {
   /** Key-set fetches, including the one that loaded the keys before the flood. */
   readonly keySetFetches: number
   readonly discoveryFetches: number
-  /** ⌈duration / cooldown⌉ + 1. */
+  /** 1 + min(⌈duration / cooldown⌉, 6 · ⌈duration / 60 s⌉): the default refetch budget. */
   readonly bound: number
   readonly codes: ReadonlyMap<string, number>
 }
 
 /**
  * `count` requests, each with a fresh random `kid`, in concurrent batches of `batch`, the clock
- * moving `stepMs` per request; default cooldown (30 s).
+ * moving `stepMs` per request; default refetch budget (5 s, 6 a minute).
  */
 export async function randomKidFlood(
   gitlab: MockGitlab,
@@ -69,7 +71,11 @@ export async function randomKidFlood(
     durationMs,
     keySetFetches: gitlab.requests.jwks,
     discoveryFetches: gitlab.requests.discovery,
-    bound: Math.ceil(durationMs / COOLDOWN_MS) + 1,
+    bound:
+      Math.min(
+        Math.ceil(durationMs / COOLDOWN_MS),
+        REFETCHES_PER_MINUTE * Math.ceil(durationMs / 60_000),
+      ) + 1,
     codes,
   }
 }

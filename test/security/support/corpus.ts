@@ -134,12 +134,41 @@ export function corpusPolicy(widgetId: string, strict: boolean): Policy {
   }
 }
 
+/**
+ * Each allow rule once per trusted issuer, with an exact `iss` and the same name: with more than
+ * one trusted issuer every allow rule must name its instance (issue 8, issuer scope), and a token
+ * matches at most one copy, so `result.rules` reads as before.
+ */
+function perIssuer(policy: Policy, issuer: VerifierOptions['issuer']): Policy {
+  const list = Array.isArray(issuer) ? issuer : [issuer]
+  const names = list.map((i: string | IssuerConfig | undefined) =>
+    typeof i === 'string' ? i : (i?.issuer ?? GITLAB_COM),
+  )
+  if (names.length < 2) return policy
+  const allow = policy.allow.flatMap((rule) =>
+    names.map((iss) => ({ ...rule, match: { iss, ...rule.match } })),
+  )
+  return { ...policy, allow }
+}
+
 function verifierOptions(ctx: CorpusContext, config: ConfigName): VerifierOptions {
+  const options = unscopedOptions(ctx, config)
+  return { ...options, policy: perIssuer(options.policy, options.issuer) }
+}
+
+function unscopedOptions(ctx: CorpusContext, config: ConfigName): VerifierOptions {
   const issuers: IssuerConfig[] = [
     { issuer: ctx.gitlab.issuer },
     { issuer: GITLAB_COM, jwks: { keys: [{ ...ctx.gitlab.ciKey.publicJwk }] } },
   ]
-  const base = { audience: AUDIENCE, issuer: issuers, policy: corpusPolicy(ctx.widgetId, false) }
+  const base = {
+    audience: AUDIENCE,
+    issuer: issuers,
+    policy: corpusPolicy(ctx.widgetId, false),
+    // Every unknown kid is checked against a fresh fetch, so each case reads what a kid the key
+    // set lacks gets (401); the spent-budget answer (503 + Retry-After) is in key-set-faults.
+    jwks: { cooldown: 0, refetchesPerMinute: 60 },
+  }
   switch (config) {
     case 'strict':
       return {
@@ -197,7 +226,7 @@ export function runCorpus(suite: string, cases: readonly CorpusCase[]): void {
     beforeAll(async () => {
       const gitlab = await createMockGitlab()
       const attacker = await startAttackerServer()
-      const widgetId = gitlab.buildClaims({ project_path: WIDGET_PATH }).project_id as string
+      const widgetId = gitlab.buildClaims({ project_path: WIDGET_PATH }).project_id
       const base = (overrides: ClaimOverrides = {}): ClaimOverrides => ({
         aud: AUDIENCE,
         project_path: WIDGET_PATH,

@@ -37,12 +37,13 @@ export function startApp(framework: Framework, options: AppOptions): Promise<Run
 export function countingVerifier(inner: Verifier): Verifier & { readonly calls: number } {
   let calls = 0
   return {
+    ...inner,
     get calls() {
       return calls
     },
-    verify(token) {
+    verify(token, context) {
       calls += 1
-      return inner.verify(token)
+      return inner.verify(token, context)
     },
   }
 }

@@ -1,7 +1,0 @@
-/** Progress goes to stderr so stdout carries only the markdown report. */
-
-const start = Date.now()
-
-export function log(message: string): void {
-  process.stderr.write(`[bench +${((Date.now() - start) / 1000).toFixed(1)}s] ${message}\n`)
-}
