@@ -9,7 +9,7 @@ export { createRedisReplayStore } from './replay-store.js'
 export type { RedisReplayStore, RedisReplayStoreOptions } from './replay-store.js'
 export type { RedisReplayStoreEvent, ReplayStoreStats } from './outage.js'
 export { MAX_JTI_LENGTH, replayKey } from './replay-key.js'
-export type { ReplayContext } from './replay-key.js'
+export type { ReplayContext } from '@gitlab-id-token/core'
 export { createRedisKeySetCache } from './key-set-cache.js'
 export type {
   KeySetCacheStats,

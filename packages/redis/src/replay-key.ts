@@ -4,7 +4,7 @@
  * @module
  */
 
-import { GitlabIdTokenError } from '@gitlab-id-token/core'
+import { GitlabIdTokenError, type ReplayContext } from '@gitlab-id-token/core'
 import { issuerTag } from './settings.js'
 
 /**
@@ -22,20 +22,8 @@ export const MAX_JTI_LENGTH = 128
 // operator would use to inspect it (redis-cli, MONITOR, SCAN patterns).
 const JTI = /^[\x21-\x7e]+$/
 
-/**
- * What the core tells a store about one use. Until every core passes it, the store reads the
- * same facts from the key the core builds, `${issuer}\n${jti}`.
- *
- * @example
- * ```ts
- * const context: ReplayContext = { issuer: 'https://gitlab.com', jti: claims.jti }
- * ```
- */
-export interface ReplayContext {
-  readonly issuer: string
-  readonly jti: string
-  readonly tenant?: string
-}
+// The core passes a ReplayContext with each call; a verifier from an older core only passes the
+// key it builds, `${issuer}\n${jti}`, so the store can read the same facts from it.
 
 /**
  * The issuer and `jti` of a `remember()` call.
