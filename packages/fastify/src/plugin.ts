@@ -39,6 +39,24 @@ declare module 'fastify' {
  */
 export type VerifyGitlabIdTokenOptions = AdapterOptions<FastifyRequest>
 
+// onRequest: the token is a header, so refuse before the body is read or parsed. A callback
+// hook: Fastify's async form costs a promise per request.
+function verifyingHook<T>(
+  check: (request: FastifyRequest) => Promise<T | undefined>,
+  attach: (request: FastifyRequest, value: T) => void,
+): onRequestHookHandler {
+  return (request, _reply, done) => {
+    if (request.routeOptions.config.gitlabIdToken === false) {
+      done()
+      return
+    }
+    check(request).then((value) => {
+      if (value !== undefined) attach(request, value)
+      done()
+    }, done)
+  }
+}
+
 // async without await on purpose: a configuration error then rejects `register()` instead of
 // throwing from inside Fastify's boot sequence.
 // eslint-disable-next-line @typescript-eslint/require-await
@@ -50,44 +68,28 @@ const plugin: FastifyPluginAsync<VerifyGitlabIdTokenOptions> = async (app, optio
         'declaring config.gitlabIdToken are guarded in every scope',
     )
   }
-  const requestId = (request: FastifyRequest): string => request.id
+  // request.id is Fastify's own request ID (genReqId), the one its logs carry.
+  const request = { node: (r: FastifyRequest) => r.raw, requestId: (r: FastifyRequest) => r.id }
   // Both, whichever mode: the types promise `null` rather than `undefined` for the other one.
   app.decorateRequest('gitlabIdToken', null)
   app.decorateRequest('gitlabGatewayAssertion', null)
   if (options.requireGatewayAssertion !== undefined) {
-    const verifyAssertion = createRequestAssertionVerifier(options, {
-      node: (request: FastifyRequest) => request.raw,
-      requestId,
-    })
-    app.addHook('onRequest', (request, _reply, done) => {
-      if (request.routeOptions.config.gitlabIdToken === false) {
-        done()
-        return
-      }
-      verifyAssertion(request).then((assertion) => {
-        request.gitlabGatewayAssertion = assertion
-        done()
-      }, done)
-    })
+    const verifyAssertion = createRequestAssertionVerifier(options, request)
+    app.addHook(
+      'onRequest',
+      verifyingHook(verifyAssertion, (r, assertion) => {
+        r.gitlabGatewayAssertion = assertion
+      }),
+    )
     return
   }
-  // request.id is Fastify's own request ID (genReqId), the one its logs carry.
-  const verify = createRequestVerifier(options, {
-    node: (request: FastifyRequest) => request.raw,
-    requestId,
-  })
-  // onRequest: the token is a header, so refuse before the body is read or parsed. A callback
-  // hook: Fastify's async form costs a promise per request.
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (request.routeOptions.config.gitlabIdToken === false) {
-      done()
-      return
-    }
-    verify(request).then((result) => {
-      if (result !== undefined) request.gitlabIdToken = result
-      done()
-    }, done)
-  })
+  const verify = createRequestVerifier(options, request)
+  app.addHook(
+    'onRequest',
+    verifyingHook(verify, (r, result) => {
+      r.gitlabIdToken = result
+    }),
+  )
 }
 
 /**

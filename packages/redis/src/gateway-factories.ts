@@ -100,6 +100,28 @@ function optionalString(
   return value
 }
 
+// The settings both stores read the same way, validated before any connection is opened.
+function commonOptions(
+  settings: GatewayRedisSettings,
+  where: string,
+): { timeout?: number; prefix?: string } {
+  const timeout = seconds(settings, where)
+  const prefix = optionalString(settings, 'prefix', where)
+  return {
+    ...(timeout === undefined ? {} : { timeout }),
+    ...(prefix === undefined ? {} : { prefix }),
+  }
+}
+
+function handleFor<S>(store: S, client: ConnectedClient): GatewayStoreHandle<S> {
+  return {
+    store,
+    shared: true,
+    ready: () => client.isReady,
+    close: () => Promise.resolve(client.destroy()),
+  }
+}
+
 /**
  * Builds the Redis replay store for `replay: { store: redis, … }`: keys `url` (default
  * `$REDIS_URL`), `prefix`, `timeoutMs` (or `timeout` in seconds), and `onUnavailable`
@@ -121,21 +143,14 @@ export async function createGatewayReplayStore(
   ) {
     throw invalid('replay.onUnavailable must be fail-closed or local-fallback')
   }
-  const timeout = seconds(settings, 'replay')
-  const prefix = optionalString(settings, 'prefix', 'replay')
+  const common = commonOptions(settings, 'replay')
   const client = await connect(settings, 'replay')
   const store = createRedisReplayStore({
     client,
     onUnavailable: onUnavailable === 'fail-closed' ? 'fail-closed' : 'local',
-    ...(timeout === undefined ? {} : { timeout }),
-    ...(prefix === undefined ? {} : { prefix }),
+    ...common,
   })
-  return {
-    store,
-    shared: true,
-    ready: () => client.isReady,
-    close: () => Promise.resolve(client.destroy()),
-  }
+  return handleFor(store, client)
 }
 
 /**
@@ -155,19 +170,8 @@ export async function createGatewayKeySetCache(
   const secret = process.env[secretEnv]
   if (secret === undefined)
     throw invalid(`jwks.shared: environment variable ${secretEnv} is not set`)
-  const timeout = seconds(settings, 'jwks.shared')
-  const prefix = optionalString(settings, 'prefix', 'jwks.shared')
+  const common = commonOptions(settings, 'jwks.shared')
   const client = await connect(settings, 'jwks.shared')
-  const store = createRedisKeySetCache({
-    client,
-    secret,
-    ...(timeout === undefined ? {} : { timeout }),
-    ...(prefix === undefined ? {} : { prefix }),
-  })
-  return {
-    store,
-    shared: true,
-    ready: () => client.isReady,
-    close: () => Promise.resolve(client.destroy()),
-  }
+  const store = createRedisKeySetCache({ client, secret, ...common })
+  return handleFor(store, client)
 }
