@@ -137,7 +137,15 @@ export interface BuiltVerifier {
   readonly required: readonly string[]
 }
 
-function seconds(context: CommandContext, flag: string): number | undefined {
+/**
+ * A non-negative number of seconds from `--flag`, or a usage error (exit 4) naming it.
+ *
+ * @example
+ * ```ts
+ * seconds(context, 'expires-in') // 600 for --expires-in 600
+ * ```
+ */
+export function seconds(context: CommandContext, flag: string): number | undefined {
   const value = stringFlag(context, flag)
   if (value === undefined) return undefined
   const n = Number(value)

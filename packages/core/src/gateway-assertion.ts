@@ -6,12 +6,14 @@
  * @module
  */
 
-import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto'
-import { decodeToken } from './decode.js'
-import { GitlabIdTokenError } from './errors.js'
-import { fetchJson, MAX_RESPONSE_BYTES } from './fetch-json.js'
+import { resolveAlgorithms, type AlgorithmSpec } from './algorithms.js'
+import { decodeToken, type DecodedToken } from './decode.js'
+import { GitlabIdTokenError, isGitlabIdTokenError } from './errors.js'
 import { isTrustedUrl } from './issuers.js'
-import type { JsonWebKeySet } from './types.js'
+import { KeyProvider } from './key-provider.js'
+import type { KeyEntry } from './key-set.js'
+import { verifySignature } from './signature.js'
+import type { IssuerConfig, JsonWebKeySet } from './types.js'
 
 /**
  * The `typ` header of every gateway assertion (RFC 8725 §3.11: explicit typing keeps a CI token,
@@ -80,7 +82,8 @@ export interface GatewayAssertionVerifierOptions {
 }
 
 /**
- * A configured assertion verifier; `verify` throws `ERR_ASSERTION_INVALID` (401).
+ * A configured assertion verifier; `verify` throws `ERR_ASSERTION_INVALID` (401), or
+ * `ERR_JWKS_UNAVAILABLE` (503, with `Retry-After`) when the gateway's key set cannot be loaded.
  *
  * @example
  * ```ts
@@ -95,7 +98,19 @@ export interface GatewayAssertionVerifier {
 
 // A few seconds of skew between the gateway's and the app's clocks; assertions live ≤ 60 s.
 const CLOCK_TOLERANCE_S = 5
-const REFETCH_COOLDOWN_MS = 30_000
+// The key cache (KeyProvider): an unknown kid refetches at most once per 30 s; the whole set is
+// refreshed in the background past 5 min, so a key the gateway rotated out stops verifying; while
+// fetches fail the last good set serves for at most 1 h more, then the answer is 503.
+const KEY_SET_SETTINGS = {
+  cacheMaxAgeMs: 300_000,
+  cooldownMs: 30_000,
+  maxStaleMs: 3_600_000,
+  timeoutMs: 5000,
+} as const
+// The gateway signs EdDSA over Ed25519 only (RFC 8037), so nothing else is accepted.
+const EDDSA: ReadonlyMap<string, AlgorithmSpec> = resolveAlgorithms(['EdDSA'])
+const EDDSA_SPEC = EDDSA.get('EdDSA') as AlgorithmSpec
+const ED25519_SIGNATURE_BYTES = 64
 
 function invalid(message: string, cause?: unknown): GitlabIdTokenError {
   return new GitlabIdTokenError(
@@ -105,24 +120,27 @@ function invalid(message: string, cause?: unknown): GitlabIdTokenError {
   )
 }
 
-function importKeys(jwks: unknown): Map<string, KeyObject> {
-  const keys = new Map<string, KeyObject>()
-  const list = (jwks as { keys?: unknown } | null)?.keys
-  if (!Array.isArray(list)) throw new Error('key set has no "keys" array')
-  for (const jwk of list as Record<string, unknown>[]) {
-    // Only Ed25519 signing keys: the gateway signs nothing else, so nothing else is accepted.
-    if (jwk?.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.kid !== 'string') continue
-    if (jwk.use !== undefined && jwk.use !== 'sig') continue
-    try {
-      keys.set(
-        jwk.kid,
-        createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' } as never),
-      )
-    } catch {
-      // A key we cannot import is one we cannot verify with; the others still serve.
+// An unknown key or a bad signature is the caller's fault (401); an unavailable key set is not
+// (ERR_JWKS_UNAVAILABLE, 503 with Retry-After, passes through).
+async function checkSignature(
+  provider: KeyProvider,
+  decoded: DecodedToken,
+  kid: string,
+): Promise<void> {
+  try {
+    const keys: readonly KeyEntry[] = await provider.resolve(kid)
+    // EdDSA also names Ed448 (RFC 8037 §3.1); the gateway's keys are Ed25519 (64-byte signatures).
+    const ed25519 = keys.filter((key) => key.signatureLength === ED25519_SIGNATURE_BYTES)
+    verifySignature(decoded, EDDSA_SPEC, ed25519)
+  } catch (error) {
+    if (isGitlabIdTokenError(error, 'ERR_KEY_NOT_FOUND')) {
+      throw invalid('assertion signed by an unknown key', error)
     }
+    if (isGitlabIdTokenError(error, 'ERR_SIGNATURE_INVALID')) {
+      throw invalid('assertion signature invalid', error)
+    }
+    throw error
   }
-  return keys
 }
 
 function checkPayload(
@@ -171,9 +189,16 @@ function checkPayload(
 /**
  * Creates a verifier for the assertions `@gitlab-id-token/gateway` adds on allow
  * (`assertion: { header, keyFile, ttl }` in `gateway.yaml`). It checks, in order: compact JWS shape,
- * `alg: EdDSA` and `typ` {@link GATEWAY_ASSERTION_TYPE}, the Ed25519 key by `kid` (an unknown `kid`
- * refetches `jwksUri` at most once per 30 s), the signature, `iss`, `aud` (when configured), and
- * `iat`/`exp` (lifetime ≤ `maxAge`, 5 s clock tolerance). Every failure is `ERR_ASSERTION_INVALID`.
+ * `alg: EdDSA` and `typ` {@link GATEWAY_ASSERTION_TYPE}, the Ed25519 key by `kid`, the signature,
+ * `iss`, `aud` (when configured), and `iat`/`exp` (lifetime ≤ `maxAge`, 5 s clock tolerance).
+ * Every failure is `ERR_ASSERTION_INVALID` (401), except a key set that cannot be loaded.
+ *
+ * Keys from `jwksUri` are cached by the core's key provider: an unknown `kid` refetches at most
+ * once per 30 s (while that budget is spent, a `kid` no fetch has shown absent gets a retryable
+ * 503 `ERR_JWKS_UNAVAILABLE`, since it may be a rotation not yet seen); the whole set is refreshed
+ * in the background once older than 5 min, so a key the gateway rotated out stops verifying; while
+ * fetches fail the last good set keeps serving for up to 1 h more. With no usable key set the
+ * answer is 503 `ERR_JWKS_UNAVAILABLE` with `Retry-After`, never a 401.
  *
  * Defaults: `header` `'x-gitlab-assertion'`, `maxAge` 60, `fetch` `globalThis.fetch`, `now` `Date.now`.
  *
@@ -201,6 +226,9 @@ export function createGatewayAssertionVerifier(
   if (jwksUri !== undefined && !isTrustedUrl(jwksUri)) {
     throw config('gateway assertion: "jwksUri" must be https:// (http:// only on loopback)')
   }
+  if (jwks !== undefined && !Array.isArray((jwks as { keys?: unknown } | null)?.keys)) {
+    throw config('gateway assertion: "jwks" must be a key set, { "keys": [...] }')
+  }
   if (typeof issuer !== 'string' || issuer.length === 0) {
     throw config('gateway assertion: "issuer" is required: the gateway\'s assertion.issuer')
   }
@@ -214,34 +242,15 @@ export function createGatewayAssertionVerifier(
   const now = options.now ?? Date.now
   const header = (options.header ?? 'x-gitlab-assertion').toLowerCase()
 
-  let keys = jwks === undefined ? undefined : importKeys(jwks)
-  let lastFetch = Number.NEGATIVE_INFINITY
-  let pending: Promise<void> | undefined
-  const refresh = (): Promise<void> => {
-    if (jwksUri === undefined) return Promise.resolve()
-    lastFetch = now()
-    pending ??= fetchJson(jwksUri, {
-      fetch: fetchImpl,
-      timeoutMs: 5000,
-      maxBytes: MAX_RESPONSE_BYTES,
-    })
-      .then((document) => {
-        keys = importKeys(document)
-      })
-      .catch(() => {
-        // Keep the keys we had; the caller sees an unknown kid as an invalid assertion.
-      })
-      .finally(() => {
-        pending = undefined
-      })
-    return pending
-  }
-  const keyFor = async (kid: string): Promise<KeyObject | undefined> => {
-    const hit = keys?.get(kid)
-    if (hit !== undefined) return hit
-    if (pending !== undefined || now() - lastFetch >= REFETCH_COOLDOWN_MS) await refresh()
-    return keys?.get(kid)
-  }
+  // Exactly one is set (checked above).
+  const source: IssuerConfig =
+    jwks === undefined ? { issuer, jwksUri: jwksUri as string } : { issuer, jwks }
+  const provider = new KeyProvider(source, {
+    ...KEY_SET_SETTINGS,
+    algorithms: EDDSA,
+    fetch: fetchImpl,
+    now,
+  })
 
   return {
     header,
@@ -252,22 +261,14 @@ export function createGatewayAssertionVerifier(
       } catch (cause) {
         throw invalid('assertion is not a compact JWS', cause)
       }
-      const { header: jose, payload, signingInput, signature } = decoded
+      const { header: jose, payload } = decoded
       if (jose.alg !== 'EdDSA') throw invalid('assertion alg must be EdDSA')
       if (jose.typ !== GATEWAY_ASSERTION_TYPE) throw invalid('assertion typ is wrong')
       if (jose.crit !== undefined) throw invalid('assertion has an unsupported crit header')
       if (typeof jose.kid !== 'string' || jose.kid.length === 0 || jose.kid.length > 128) {
         throw invalid('assertion kid missing')
       }
-      const key = await keyFor(jose.kid)
-      if (key === undefined) throw invalid('assertion signed by an unknown key')
-      let valid = false
-      try {
-        valid = cryptoVerify(null, Buffer.from(signingInput, 'latin1'), key, signature)
-      } catch {
-        valid = false
-      }
-      if (!valid) throw invalid('assertion signature invalid')
+      await checkSignature(provider, decoded, jose.kid)
       return checkPayload(payload, issuer, audiences, maxAge, now() / 1000)
     },
   }

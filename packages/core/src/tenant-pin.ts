@@ -8,6 +8,7 @@
  * @module
  */
 
+import { CI_SUB_FIRST_COMPONENTS } from './claim-checks.js'
 import { CLAIMS, CLAIM_NAMES, ID_CLAIMS } from './claims.js'
 import type { ClaimName, PinKind } from './claims.js'
 import { GitlabIdTokenError } from './errors.js'
@@ -23,7 +24,14 @@ const PREFIX_BY_KIND: Readonly<Partial<Record<PinKind, RegExp>>> = {
   // The first `sub` component names the project (`ci_id_token_sub_claim_components`; MR !258245
   // allows the job or source project, by path or ID, first). A path segment has no `:`, and an ID
   // pins only once its `:` terminator is literal (`job_project_id:42:`, not `job_project_id:4*`).
-  sub: /^(?:(?:project|job_project|source_project)_path:[^/:]+\/|(?:job_project|source_project)_id:\d+:)/,
+  sub: subPinPrefix(),
+}
+
+// Derived from the components checkCiToken accepts, so a component added there is pinnable here.
+function subPinPrefix(): RegExp {
+  const paths = CI_SUB_FIRST_COMPONENTS.filter((c) => c.endsWith('_path'))
+  const ids = CI_SUB_FIRST_COMPONENTS.filter((c) => c.endsWith('_id'))
+  return new RegExp(`^(?:(?:${paths.join('|')}):[^/:]+\\/|(?:${ids.join('|')}):\\d+:)`)
 }
 
 /** Tenant pins by kind, in the order the error message suggests them. */

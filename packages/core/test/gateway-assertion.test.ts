@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createGatewayAssertionVerifier, GATEWAY_ASSERTION_TYPE } from '../src/gateway-assertion.js'
 
 const NOW = 1_800_000_000
@@ -88,8 +88,14 @@ describe('createGatewayAssertionVerifier', () => {
   describe('with jwksUri', () => {
     let served: object[] = [jwk]
     let fetches = 0
+    let down = false
     const server = createServer((_req, res) => {
       fetches += 1
+      if (down) {
+        res.statusCode = 502
+        res.end('bad gateway')
+        return
+      }
       res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: served }))
     })
     let url = ''
@@ -100,20 +106,28 @@ describe('createGatewayAssertionVerifier', () => {
     })
     afterAll(() => server.close())
 
+    const next = generateKeyPairSync('ed25519')
+    const nextJwk = {
+      ...(createPublicKey(next.privateKey).export({ format: 'jwk' }) as object),
+      kid: 'k2',
+    }
+    // An assertion issued at `ms` (the verifier's clock), valid for 30 s.
+    const issuedAt = (ms: number): object => {
+      const iat = Math.floor(ms / 1000)
+      return { ...claims, iat, exp: iat + 30 }
+    }
+
     it('fetches once, and refetches for a new kid at most once per 30 s', async () => {
       let now = NOW * 1000
       const remote = createGatewayAssertionVerifier({ jwksUri: url, issuer: 'gw', now: () => now })
       await remote.verify(assertion())
       await remote.verify(assertion())
       expect(fetches).toBe(1)
-      const next = generateKeyPairSync('ed25519')
-      served = [
-        jwk,
-        { ...(createPublicKey(next.privateKey).export({ format: 'jwk' }) as object), kid: 'k2' },
-      ]
-      // Within 30 s of the last fetch an unknown kid is refused without a fetch (a flood costs nothing).
+      served = [jwk, nextJwk]
+      // Within 30 s of the last fetch an unknown kid is answered without a fetch (a flood costs
+      // nothing), as retryable: no fetch has shown it absent, so it may be a rotation not yet seen.
       expect(await code(remote.verify(assertion(claims, { kid: 'k2' }, next.privateKey)))).toBe(
-        'ERR_ASSERTION_INVALID 401',
+        'ERR_JWKS_UNAVAILABLE 503',
       )
       expect(fetches).toBe(1)
       now += 31_000
@@ -121,7 +135,7 @@ describe('createGatewayAssertionVerifier', () => {
       expect(await code(remote.verify(assertion(later, { kid: 'k2' }, next.privateKey)))).toBe('ok')
       expect(fetches).toBe(2)
       expect(await code(remote.verify(assertion(later, { kid: 'k3' }, next.privateKey)))).toBe(
-        'ERR_ASSERTION_INVALID 401',
+        'ERR_JWKS_UNAVAILABLE 503',
       )
       expect(fetches).toBe(2)
       now += 31_000
@@ -133,6 +147,58 @@ describe('createGatewayAssertionVerifier', () => {
         ),
       ).toBe('ERR_ASSERTION_INVALID 401')
       expect(fetches).toBe(3)
+    })
+
+    it('stops accepting a key removed from the gateway key set once the cache is 5 min old', async () => {
+      served = [jwk, nextJwk]
+      let now = NOW * 1000
+      const remote = createGatewayAssertionVerifier({ jwksUri: url, issuer: 'gw', now: () => now })
+      expect(await code(remote.verify(assertion(issuedAt(now))))).toBe('ok')
+      const before = fetches
+      // The gateway rotated k1 out; the cached set serves until it is 5 min old.
+      served = [nextJwk]
+      now += 299_000
+      expect(await code(remote.verify(assertion(issuedAt(now))))).toBe('ok')
+      expect(fetches).toBe(before)
+      now += 2000
+      // Past the age the old set still serves while one background refresh runs…
+      expect(await code(remote.verify(assertion(issuedAt(now))))).toBe('ok')
+      // …and once it lands, k1 is refused for good while k2 verifies.
+      await vi.waitFor(async () => {
+        expect(await code(remote.verify(assertion(issuedAt(now))))).toBe(
+          'ERR_ASSERTION_INVALID 401',
+        )
+      })
+      expect(fetches).toBe(before + 1)
+      expect(
+        await code(remote.verify(assertion(issuedAt(now), { kid: 'k2' }, next.privateKey))),
+      ).toBe('ok')
+      expect(fetches).toBe(before + 1)
+    })
+
+    it('answers 503 ERR_JWKS_UNAVAILABLE with Retry-After while the key set is down and nothing is cached', async () => {
+      served = [jwk]
+      down = true
+      let now = NOW * 1000
+      const remote = createGatewayAssertionVerifier({ jwksUri: url, issuer: 'gw', now: () => now })
+      const before = fetches
+      const refusal = (await remote.verify(assertion(issuedAt(now))).catch((e: unknown) => e)) as {
+        code?: string
+        status?: number
+        headers?: Record<string, string>
+      }
+      expect(refusal).toMatchObject({ code: 'ERR_JWKS_UNAVAILABLE', status: 503 })
+      expect(Number(refusal.headers?.['Retry-After'])).toBeGreaterThanOrEqual(1)
+      expect(fetches).toBe(before + 1)
+      // Within the cooldown: still retryable, and no fetch (never a 401 the caller cannot retry).
+      now += 10_000
+      expect(await code(remote.verify(assertion(issuedAt(now))))).toBe('ERR_JWKS_UNAVAILABLE 503')
+      expect(fetches).toBe(before + 1)
+      // Back up: the next attempt after the cooldown loads the keys.
+      down = false
+      now += 21_000
+      expect(await code(remote.verify(assertion(issuedAt(now))))).toBe('ok')
+      expect(fetches).toBe(before + 2)
     })
   })
 })

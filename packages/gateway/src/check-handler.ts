@@ -49,14 +49,6 @@ function asGatewayError(error: unknown, replayRoute: boolean): GitlabIdTokenErro
   })
 }
 
-function assertRouteGrants(result: VerifyResult, required: readonly string[]): void {
-  const missing = required.filter((grant) => !result.grants.includes(grant))
-  if (missing.length === 0) return
-  throw new GitlabIdTokenError('ERR_INSUFFICIENT_SCOPE', 'required grant missing', {
-    details: { required, missing, rules: result.rules, candidates: [] },
-  })
-}
-
 /**
  * Answers one check request on `generation`.
  *
@@ -98,7 +90,7 @@ export async function handleCheck(
       ReturnType<typeof generation.verifiers.get>
     >
     result = await verifier.verify(token, { request: context, requestId })
-    assertRouteGrants(result, route.requireGrants)
+    generation.grantChecks.get(route.name)?.(result)
     const identity = identityValues(config.identityHeaders, result, route.name)
     const headers: [string, string][] = [
       ...identity,

@@ -12,7 +12,9 @@ import type {
   SharedKeySetCache,
   Verifier,
   VerifierOptions,
+  VerifyResult,
 } from '@gitlab-id-token/core'
+import { grantCheck } from '@gitlab-id-token/core/adapter'
 import { createAssertionSigner, type AssertionSigner } from './assertion-signer.js'
 import type { GatewayConfig } from './config-types.js'
 import { createKeyReadiness, type KeyReadiness } from './key-readiness.js'
@@ -33,6 +35,8 @@ export interface Generation {
   readonly config: GatewayConfig
   readonly profile: Profile
   readonly verifiers: ReadonlyMap<string, Verifier>
+  /** Per route with `requireGrants`: the core's compiled grant check (403 with the candidates). */
+  readonly grantChecks: ReadonlyMap<string, (result: VerifyResult) => void>
   readonly signer?: AssertionSigner
   readonly readiness: KeyReadiness
 }
@@ -91,11 +95,16 @@ export function buildGeneration(
     issuers: issuerList(config.issuer),
     verifiers: [...verifiers.values()],
   })
+  const grantChecks = new Map<string, (result: VerifyResult) => void>()
+  for (const route of config.routes) {
+    if (route.requireGrants.length > 0) grantChecks.set(route.name, grantCheck(route.requireGrants))
+  }
   return {
     number,
     config,
     profile: profileFor(config.profile),
     verifiers,
+    grantChecks,
     ...(config.assertion === undefined ? {} : { signer: createAssertionSigner(config.assertion) }),
     readiness,
   }

@@ -8,7 +8,7 @@
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { VerifierOptions } from '@gitlab-id-token/core'
+import { GitlabIdTokenError, type VerifierOptions } from '@gitlab-id-token/core'
 import { adminAnswer, handleAdmin } from './admin-handler.js'
 import { handleCheck, type CheckContext } from './check-handler.js'
 import type { GatewayConfig } from './config-types.js'
@@ -89,6 +89,15 @@ export async function startGateway(
       : replay?.key === key
         ? replay
         : { key, handle: await createReplayStore(next.replay) }
+    // The factory's own answer, not a guess from the store's name (load-config's early check): an
+    // in-process store under workers would let each worker accept a token once.
+    if (handle !== undefined && next.workers > 1 && !handle.handle.shared) {
+      if (handle !== replay) await handle.handle.close?.()
+      throw new GitlabIdTokenError(
+        'ERR_INVALID_CONFIG',
+        `replay.store "${String(next.replay.store)}" is per process: with workers > 1 use a shared store such as redis`,
+      )
+    }
     return {
       services: {
         fetch,
@@ -130,6 +139,7 @@ export async function startGateway(
   let reloading: Promise<ReloadOutcome> = Promise.resolve({ ok: true, generation: 1 })
   const reloadOnce = async (next?: string | GatewayConfig): Promise<ReloadOutcome> => {
     const previous = current as Generation
+    let built: Awaited<ReturnType<typeof servicesFor>> | undefined
     try {
       const source = next ?? previous.config.source
       if (typeof source === 'string' && source === '<inline>')
@@ -146,7 +156,7 @@ export async function startGateway(
       if (JSON.stringify(loaded.keySetCache) !== JSON.stringify(previous.config.keySetCache)) {
         logger.warn('jwks.shared changes need a restart; the running key-set cache stays')
       }
-      const built = await servicesFor(loaded)
+      built = await servicesFor(loaded)
       const generation = buildGeneration(loaded, previous.number + 1, built.services)
       await generation.readiness.warm(warmTimeoutMs)
       const oldReplay = replay
@@ -162,6 +172,9 @@ export async function startGateway(
       )
       return { ok: true, generation: generation.number }
     } catch (cause) {
+      // A store opened for the refused config would otherwise stay connected forever.
+      const opened = built?.replay
+      if (opened !== undefined && opened !== replay) await opened.handle.close?.()
       const error = cause instanceof Error ? cause : new Error(String(cause))
       metrics.reloads.inc({ result: 'error' })
       logger.error(

@@ -49,7 +49,7 @@ function invalid(message: string): GitlabIdTokenError {
   return new GitlabIdTokenError('ERR_INVALID_CONFIG', message)
 }
 
-// The gateway starts even while Redis is down: the store then fails closed (503) and `/readyz`
+// The gateway starts even while Redis is down: with fail-closed the store answers 503 and `/readyz`
 // says not ready, instead of the process refusing to start (and crash-looping) during an outage.
 async function connect(settings: GatewayRedisSettings, where: string): Promise<ConnectedClient> {
   const url = settings.url ?? process.env.REDIS_URL
@@ -113,11 +113,17 @@ function commonOptions(
   }
 }
 
-function handleFor<S>(store: S, client: ConnectedClient): GatewayStoreHandle<S> {
+// `ready` feeds the gateway's /readyz. A store that answers locally during an outage stays ready,
+// or a Redis outage would take every instance of the fleet out of the load balancer at once.
+function handleFor<S>(
+  store: S,
+  client: ConnectedClient,
+  answersDuringOutage = false,
+): GatewayStoreHandle<S> {
   return {
     store,
     shared: true,
-    ready: () => client.isReady,
+    ready: answersDuringOutage ? () => true : () => client.isReady,
     close: () => Promise.resolve(client.destroy()),
   }
 }
@@ -150,7 +156,7 @@ export async function createGatewayReplayStore(
     onUnavailable: onUnavailable === 'fail-closed' ? 'fail-closed' : 'local',
     ...common,
   })
-  return handleFor(store, client)
+  return handleFor(store, client, onUnavailable !== 'fail-closed')
 }
 
 /**

@@ -120,11 +120,17 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): RedisR
   let local: { store: ReplayStore; until: number } | undefined
   let lastProbe = 0
 
-  const rememberLocally = async (key: string, expiresAtMs: number): Promise<boolean> => {
+  // The context goes along so the fallback keeps the core store's per-tenant share: during an
+  // outage one project must not fill it and lock every other project out.
+  const rememberLocally = async (
+    key: string,
+    expiresAtMs: number,
+    context: ReplayContext | undefined,
+  ): Promise<boolean> => {
     local ??= { store: createMemoryReplayStore({ max: localMax, now }), until: 0 }
     local.until = Math.max(local.until, expiresAtMs)
     outage.answeredLocally()
-    return local.store.remember(key, expiresAtMs)
+    return local.store.remember(key, expiresAtMs, context)
   }
 
   const unavailable = (reason: RedisFailureReason, error: Error): GitlabIdTokenError => {
@@ -167,14 +173,14 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): RedisR
       if (local !== undefined && local.until <= at && !outage.unavailable()) local = undefined
 
       if (mode === 'local' && outage.unavailable() && at - lastProbe < PROBE_INTERVAL_MS) {
-        return rememberLocally(redisKey, expiresAtMs)
+        return rememberLocally(redisKey, expiresAtMs, context)
       }
       lastProbe = at
       let fresh: boolean
       try {
         fresh = await askRedis(redisKey, ttlMs)
       } catch (error) {
-        if (mode === 'local') return rememberLocally(redisKey, expiresAtMs)
+        if (mode === 'local') return rememberLocally(redisKey, expiresAtMs, context)
         throw error
       }
       // Refuse a replay of a token the local fallback admitted while Redis was away.

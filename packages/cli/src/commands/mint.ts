@@ -6,6 +6,7 @@
  */
 
 import { createMockGitlab } from '@gitlab-id-token/testing'
+import { seconds } from '../build-verifier.js'
 import type { Command, CommandContext } from '../command.js'
 import { booleanFlag, listFlag, stringFlag } from '../command.js'
 import { EXIT } from '../exit-codes.js'
@@ -66,10 +67,11 @@ async function run(context: CommandContext): Promise<number> {
   if (format !== 'env' && format !== 'json') throw new UsageError('--format is env or json')
   const keys = await readMockKeys(keysPath, io.cwd)
   const at = atFrom(stringFlag(context, 'at'), io.env)
-  const expiresIn = stringFlag(context, 'expires-in')
+  // Validated: `Number('1h')` is NaN, which the mock would sign as `"exp": null`.
+  const expiresIn = seconds(context, 'expires-in')
   const timing = {
     ...(at === undefined ? {} : { now: at }),
-    ...(expiresIn === undefined ? {} : { expiresIn: Number(expiresIn) }),
+    ...(expiresIn === undefined ? {} : { expiresIn }),
   }
   const project = stringFlag(context, 'project')
   const ref = stringFlag(context, 'ref')

@@ -5,12 +5,8 @@
  * @module
  */
 
-import {
-  GitlabIdTokenError,
-  isGitlabIdTokenError,
-  tokenFingerprint,
-  type VerifyResult,
-} from '@gitlab-id-token/core'
+import { isGitlabIdTokenError, tokenFingerprint, type VerifyResult } from '@gitlab-id-token/core'
+import { assertGrants } from '@gitlab-id-token/core/adapter'
 import { buildVerifier, VERIFIER_FLAGS } from '../build-verifier.js'
 import type { Command, CommandContext } from '../command.js'
 import { EXIT, exitCodeFor } from '../exit-codes.js'
@@ -19,17 +15,6 @@ import { readToken, TOKEN_FLAGS } from '../read-token.js'
 import { checksTable } from '../render-explanation.js'
 import { formatSections } from '../table.js'
 import { tokenLine } from './inspect.js'
-
-function missingGrants(
-  result: VerifyResult,
-  required: readonly string[],
-): GitlabIdTokenError | undefined {
-  const missing = required.filter((grant) => !result.grants.includes(grant))
-  if (missing.length === 0) return undefined
-  return new GitlabIdTokenError('ERR_INSUFFICIENT_SCOPE', 'required grant missing', {
-    details: { required, missing, rules: result.rules, candidates: [] },
-  })
-}
 
 async function run(context: CommandContext): Promise<number> {
   const { out } = context
@@ -40,8 +25,8 @@ async function run(context: CommandContext): Promise<number> {
   let result: VerifyResult
   try {
     result = await built.verifier.verify(token)
-    const scope = missingGrants(result, built.required)
-    if (scope !== undefined) throw scope
+    // The adapters' check: ERR_INSUFFICIENT_SCOPE with the rules that would have given the grant.
+    if (built.required.length > 0) assertGrants(result, built.required)
   } catch (error) {
     if (!isGitlabIdTokenError(error) || error.code === 'ERR_INVALID_CONFIG') throw error
     // The failure verify() stops at, then every other check, so one run says everything.
