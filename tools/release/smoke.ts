@@ -74,6 +74,9 @@ export async function runSmokeTests(tarballs: readonly string[]): Promise<void> 
     copyFileSync(join(FIXTURES, 'cjs.cjs'), join(esm, 'cjs.cjs'))
     sh('node', ['esm.mjs'], esm)
     sh('node', ['cjs.cjs'], esm)
+    // The bins as npm links them: shebang, execute bit and lazily imported commands in dist.
+    sh('npx', ['--no-install', 'gitlab-id-token', '--help'], esm)
+    sh('npx', ['--no-install', 'gitlab-id-token-gateway', '--help'], esm)
     typecheck(
       esm,
       'check.ts',
